@@ -1,0 +1,71 @@
+"""The reference solutions, read from the source notebooks themselves.
+
+Each reference solution is written exactly once: in its solution cell of ``source/<assignment>/<assignment>.ipynb``.
+:func:`solutions` executes an assignment's setup cells (tagged ``setup``) and its solution cells, in notebook
+order, into a fresh module, so the hidden tests compare students against the very code the instructor wrote and
+the two can never drift apart.
+
+This subpackage is instructor-only: it is left out of the student package (see ``pyproject.toml``), and it
+only works inside the instructor's checkout, where ``source/`` exists.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+from functools import lru_cache
+from pathlib import Path
+
+#: The repository root: helpers/reference/__init__.py -> helpers/reference -> helpers -> root.
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+SOURCE_DIRECTORY = REPOSITORY_ROOT / "source"
+
+
+class ReferenceUnavailable(RuntimeError):
+    """The reference solutions can only be loaded in the instructor's checkout."""
+
+
+def source_notebook(assignment: str) -> Path:
+    """The path of an assignment's source notebook: ``source/<assignment>/<assignment>.ipynb``."""
+    path = SOURCE_DIRECTORY / assignment / f"{assignment}.ipynb"
+    if not path.is_file():
+        raise ReferenceUnavailable(
+            f"No source notebook for assignment {assignment!r} at {path}. The reference solutions live in the "
+            "instructor's checkout of the course repository (source/); they are not part of the student package."
+        )
+    return path
+
+
+def is_setup_cell(cell: dict) -> bool:
+    """A code cell the solutions depend on (imports, constants), marked with the cell tag ``setup``."""
+    return cell["cell_type"] == "code" and "setup" in cell.get("metadata", {}).get("tags", [])
+
+
+def is_solution_cell(cell: dict) -> bool:
+    """An nbgrader solution cell (autograded answer) holding reference code."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell["cell_type"] == "code" and bool(meta.get("solution")) and not meta.get("grade")
+
+
+def cell_source(cell: dict) -> str:
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else source
+
+
+@lru_cache(maxsize=None)
+def solutions(assignment: str) -> types.ModuleType:
+    """The reference solutions of ``assignment`` as a module: ``solutions("01_numpy_basics").sigmoid``.
+
+    Results are cached per process; the notebook is read and executed once.
+    """
+    path = source_notebook(assignment)
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    module = types.ModuleType(f"reference_{assignment}", f"Reference solutions of {assignment}, from {path.name}")
+    module.__file__ = str(path)
+    for index, cell in enumerate(notebook["cells"]):
+        if not (is_setup_cell(cell) or is_solution_cell(cell)):
+            continue
+        label = cell.get("id") or f"cell {index}"
+        code = compile(cell_source(cell), f"<{path.name}: {label}>", "exec")
+        exec(code, module.__dict__)  # noqa: S102 - the instructor's own notebook
+    return module

@@ -1,0 +1,8 @@
+"""Shared fixtures. The repository root is importable so that tests reach coursetools and the corpora."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
