@@ -139,7 +139,7 @@ def close(got: Any, expected: Any, name: str, rtol: float = 1e-6, atol: float = 
         nan_note = " (NaN: an overflow or a 0/0 somewhere?)" if np.isnan(got[first]) else ""
         _fail(
             f"{name} has {len(bad)} wrong entr{'y' if len(bad) == 1 else 'ies'} out of {expected.size}.\n"
-            f"  first wrong entry at index {first}: expected {expected[first]!r}, got {got[first]!r}{nan_note}\n"
+            f"  first wrong entry at index {first}: expected {expected[first].item()!r}, got {got[first].item()!r}{nan_note}\n"
             f"  expected:\n{_format(expected)}\n  got:\n{_format(got)}"
         )
 
