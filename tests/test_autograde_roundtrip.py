@@ -45,6 +45,10 @@ def _class(release: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
         "untouched": release,
         "wrong_softmax": _with_solutions(release, wrong),
     }
+    # Warnings on stderr from a correct answer (overflow in the textbook sigmoid, a UserWarning) cost nothing.
+    students["warns"] = _with_solutions(release, {
+        **reference, "sigmoid": corpus.CORRECT["sigmoid"]["textbook_with_overflow_warning"],
+        "basic_sigmoid": corpus.CORRECT["basic_sigmoid"]["warns_but_right"]})
     deleted = _with_solutions(release, reference)
     deleted.cells = [c for c in deleted.cells
                      if c.metadata.get("nbgrader", {}).get("grade_id") not in ("test_sigmoid", "test_softmax", "test_L1")]
@@ -102,6 +106,7 @@ def test_nbgrader_autograde_round_trip(tmp_path):
     assert scores["reference"] == max_score
     assert scores["untouched"] == 0
     assert scores["wrong_softmax"] == max_score - softmax_points
+    assert scores["warns"] == max_score, "warnings on stderr must not cost points"
     assert scores["deleted_tests"] == max_score, "deleted test cells must be restored and graded"
     assert scores["edited_test"] == max_score - softmax_points, "an edited test cell must be restored from the gradebook"
     assert scores["colab_saved"] == max_score, "a Colab-saved notebook (nbformat 4.0, no ids) must grade normally"

@@ -159,6 +159,10 @@ CORRECT = {
         "exp_ratio": "def basic_sigmoid(x):\n    return math.exp(x) / (1.0 + math.exp(x)) if x < 0 else 1.0 / (1.0 + math.exp(-x))\n",
         "via_tanh": "def basic_sigmoid(x):\n    return 0.5 * (1.0 + math.tanh(x / 2.0))\n",
         "textbook_float": "def basic_sigmoid(x):\n    s = 1 / (1 + math.exp(-x))\n    return float(s)\n",
+        # A warning on stderr is not a failure (nbgrader would score it 0 without the course's IgnorePattern).
+        "warns_but_right": (
+            "import warnings\n\ndef basic_sigmoid(x):\n    warnings.warn('math.exp is slow for arrays')\n"
+            "    return 1 / (1 + math.exp(-x))\n"),
     },
     "sigmoid": {
         "textbook_with_overflow_warning": "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n",
