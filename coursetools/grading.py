@@ -25,6 +25,12 @@ from . import settings
 from .notebooks import read_notebook
 
 
+#: The environment of a grading kernel. Course matrices are small: one BLAS thread per kernel is faster than
+#: several fighting over the cores that parallel grading already fills.
+GRADING_ENVIRONMENT = {"NBGRADER_EXECUTION": "autograde", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                       "MKL_NUM_THREADS": "1"}
+
+
 @dataclass(frozen=True)
 class CellScore:
     grade_id: str
@@ -71,17 +77,18 @@ def execute_and_score(notebook: nbformat.NotebookNode, stop_after: str | None = 
         notebook.cells = notebook.cells[: ids.index(stop_after) + 1]
     pattern = nbgrader_setting("IgnorePattern", "pattern")
     with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
-        previous = os.environ.get("NBGRADER_EXECUTION")
-        os.environ["NBGRADER_EXECUTION"] = "autograde"
+        previous = {name: os.environ.get(name) for name in GRADING_ENVIRONMENT}
+        os.environ.update(GRADING_ENVIRONMENT)
         try:
             client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
                                     resources={"metadata": {"path": workdir}})
             client.execute()
         finally:
-            if previous is None:
-                os.environ.pop("NBGRADER_EXECUTION", None)
-            else:
-                os.environ["NBGRADER_EXECUTION"] = previous
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
     scores = {}
     for cell in notebook.cells:
         if not is_grade(cell) or cell.cell_type != "code":
