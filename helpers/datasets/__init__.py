@@ -1,5 +1,8 @@
 """The course's data sets, each loaded offline and with examples as columns where the course expects it."""
 
 from .cats import DATA_DIRECTORY, DatasetError, load_cat_dataset
+from .digits import DigitsDataset, load_digits_dataset
+from .planar import load_planar_dataset
 
-__all__ = ["DATA_DIRECTORY", "DatasetError", "load_cat_dataset"]
+__all__ = ["DATA_DIRECTORY", "DatasetError", "DigitsDataset", "load_cat_dataset", "load_digits_dataset",
+           "load_planar_dataset"]
