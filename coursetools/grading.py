@@ -80,8 +80,10 @@ def execute_and_score(notebook: nbformat.NotebookNode, stop_after: str | None = 
         previous = {name: os.environ.get(name) for name in GRADING_ENVIRONMENT}
         os.environ.update(GRADING_ENVIRONMENT)
         try:
-            client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                    resources={"metadata": {"path": workdir}})
+            # A generous start-up limit: on a loaded machine a kernel can take long to start, and that is
+            # not the submission's fault.
+            client = NotebookClient(notebook, timeout=timeout, startup_timeout=180, kernel_name="python3",
+                                    allow_errors=True, resources={"metadata": {"path": workdir}})
             client.execute()
         finally:
             for name, value in previous.items():

@@ -42,3 +42,25 @@ def test_damaged_file_is_caught_by_its_checksum(tmp_path, monkeypatch):
         f.write(b"\x00\x01\x02")
     with pytest.raises(DatasetError, match=r"train_catvnoncat\.h5 is damaged"):
         load_cat_dataset()
+
+
+def test_digits_dataset_is_scikit_learns_with_examples_as_columns():
+    from sklearn.datasets import load_digits
+
+    from helpers.datasets import load_digits_dataset
+
+    X, labels = load_digits_dataset()
+    digits = load_digits()
+    assert X.shape == (64, 1797) and labels.shape == (1, 1797)
+    np.testing.assert_array_equal(X, digits.data.T)
+    np.testing.assert_array_equal(labels[0], digits.target)
+
+
+def test_planar_dataset_split_and_shapes():
+    from helpers.datasets import load_planar_dataset
+
+    data = load_planar_dataset()
+    X_train, Y_train, X_test, Y_test = data[:4]
+    assert X_train.shape == (2, 1340) and Y_train.shape == (1, 1340)
+    assert X_test.shape == (2, 660) and Y_test.shape == (1, 660)
+    assert set(np.unique(Y_train)) == {0, 1}
