@@ -7,11 +7,17 @@ the two can never drift apart.
 
 This subpackage is instructor-only: it is left out of the student package (see ``pyproject.toml``), and it
 only works inside the instructor's checkout, where ``source/`` exists.
+
+While a submission is graded, none of this is visible: the grading sandbox (``coursetools/sandbox.py``) replaces this
+package with a stub whose ``solutions()`` returns proxies, and the grader answers for them from outside the sandbox
+(``coursetools/integrity.py``), using what it recorded by running the source notebook through :func:`solutions`
+with ``COURSE_REFERENCE_RECORD`` set (then every hidden case and reference call is written down).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import types
 from functools import lru_cache
 from pathlib import Path
@@ -52,12 +58,21 @@ def cell_source(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else source
 
 
-@lru_cache(maxsize=None)
 def solutions(assignment: str) -> types.ModuleType:
     """The reference solutions of ``assignment`` as a module: ``solutions("01_numpy_basics").sigmoid``.
 
     Results are cached per process; the notebook is read and executed once.
     """
+    module = _solutions(assignment)
+    if os.environ.get("COURSE_REFERENCE_RECORD"):
+        from helpers.checks import recording_solutions
+
+        return recording_solutions(assignment, module)
+    return module
+
+
+@lru_cache(maxsize=None)
+def _solutions(assignment: str) -> types.ModuleType:
     path = source_notebook(assignment)
     notebook = json.loads(path.read_text(encoding="utf-8"))
     module = types.ModuleType(f"reference_{assignment}", f"Reference solutions of {assignment}, from {path.name}")
