@@ -82,9 +82,16 @@ def execute_and_score(notebook: nbformat.NotebookNode, stop_after: str | None = 
         try:
             # A generous start-up limit: on a loaded machine a kernel can take long to start, and that is
             # not the submission's fault.
-            client = NotebookClient(notebook, timeout=timeout, startup_timeout=180, kernel_name="python3",
-                                    allow_errors=True, resources={"metadata": {"path": workdir}})
-            client.execute()
+            for attempt in (1, 2):
+                client = NotebookClient(notebook, timeout=timeout, startup_timeout=180, kernel_name="python3",
+                                        allow_errors=True, resources={"metadata": {"path": workdir}})
+                try:
+                    client.execute()
+                    break
+                except RuntimeError as error:
+                    # A kernel that dies while starting (a loaded machine) says nothing about the submission.
+                    if attempt == 2 or "before replying to kernel_info" not in str(error):
+                        raise
         finally:
             for name, value in previous.items():
                 if value is None:
