@@ -12,34 +12,18 @@ Run from the repository root:  python bench/02_logistic_regression.py
 from __future__ import annotations
 
 import os
-import platform
-import time
 import warnings
 
 import numpy as np
-import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from _measure import accuracy, best_time, machine
 from helpers.datasets import load_cat_dataset
 from helpers.reference import solutions
 
 REPEATS = 2  # best of: the machine may be shared
-
-
-def best_time(fit, repeats=REPEATS):
-    """The fastest of a few runs of fit(), and its last result."""
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fit()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
-def accuracy(prediction, labels):
-    return 100.0 * float(np.mean(np.ravel(prediction) == np.ravel(labels)))
 
 
 def main() -> None:
@@ -51,7 +35,7 @@ def main() -> None:
     rows = []
 
     seconds, result = best_time(lambda: ref.model(X_train, train_y, X_test, test_y,
-                                                  num_iterations=2000, learning_rate=0.005))
+                                                  num_iterations=2000, learning_rate=0.005), REPEATS)
     rows.append(("reference (gradient descent, 2000 it., lr 0.005)", seconds,
                  accuracy(result["Y_prediction_train"], train_y), accuracy(result["Y_prediction_test"], test_y),
                  "2000", f"{result['costs'][-1]:.6f} (it. 1900)"))
@@ -60,7 +44,7 @@ def main() -> None:
     # oversubscribed machine (parallel grading) OpenBLAS's second thread mostly waits.
     with threadpool_limits(1):
         seconds, result = best_time(lambda: ref.model(X_train, train_y, X_test, test_y,
-                                                      num_iterations=2000, learning_rate=0.005))
+                                                      num_iterations=2000, learning_rate=0.005), REPEATS)
     rows.append(("reference, BLAS limited to 1 thread", seconds,
                  accuracy(result["Y_prediction_train"], train_y), accuracy(result["Y_prediction_test"], test_y),
                  "2000", ""))
@@ -71,16 +55,15 @@ def main() -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 return LogisticRegression(max_iter=5000, **options).fit(X_train.T, y_train)   # sklearn: (m, n)
-        seconds, clf = best_time(fit)
+        seconds, clf = best_time(fit, REPEATS)
         rows.append((label, seconds, accuracy(clf.predict(X_train.T), y_train),
                      accuracy(clf.predict(X_test.T), y_test), str(int(np.max(clf.n_iter_))), ""))
 
     reference_seconds = rows[0][1]
     print(f"Assignment 02 benchmark: {X_train.shape[0]} features, {X_train.shape[1]} training and "
           f"{X_test.shape[1]} test photos")
-    print(f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}, Python {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; best of {REPEATS} runs")
+    print(f"{machine()}; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
+          f"best of {REPEATS} runs")
     print()
     header = f"{'model':<52} {'fit time':>9} {'vs reference':>13} {'train acc':>10} {'test acc':>9} {'iterations':>11}"
     print(header)

@@ -16,31 +16,18 @@ Run from the repository root: ``python bench/03_shallow_network.py [--repeats N]
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import time
 import warnings
 
 import numpy as np
-import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
+from _measure import best_time, machine
 from helpers.datasets import load_planar_dataset
 from helpers.reference import solutions
 
 ASSIGNMENT = "03_shallow_network"
-
-
-def best_time(fit, repeats):
-    """The shortest wall-clock time of ``repeats`` calls of ``fit()``, and the last call's result."""
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fit()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:
@@ -55,8 +42,7 @@ def main() -> None:
     n_h, num_iterations, learning_rate = defaults[0], defaults[1], defaults[2]
 
     print(f"Assignment 03 benchmark: two moons, {X_train.shape[1]} training / {X_test.shape[1]} test points")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; Python "
-          f"{platform.python_version()}, NumPy {np.__version__}, scikit-learn {sklearn.__version__}")
+    print(f"machine: {machine()}")
     print(f"reference: nn_model(n_h={n_h}, num_iterations={num_iterations}, learning_rate={learning_rate}); "
           f"best of {args.repeats} fits\n")
 

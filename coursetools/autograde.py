@@ -37,7 +37,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import results
+from . import integrity, results, sandbox
 from .coursedir import CourseDir
 from .results import ERROR, EXECUTED, GRADED, INVALID, MISSING, TIMED_OUT, CellResult, GradingResult
 from .worker import Job, JobResult, NotebookOutcome, snapshot_hash, snapshot_notebook
@@ -67,6 +67,7 @@ class Batch:
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     workers: int = 0
+    notice: str = ""  # how student code was isolated (or the warning that it was not)
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -252,7 +253,10 @@ class Recorder:
                 elif outcome.status == ERROR or outcome.executed is None:
                     result.cells += zero_cells(self.snapshot[outcome.name], "", score=None)
                 else:
-                    notebook = nbformat.reads(outcome.executed, as_version=4)
+                    with warnings.catch_warnings():
+                        # A submission with duplicated cell ids (copied cells): nbformat fixes them and says so.
+                        warnings.simplefilter("ignore")
+                        notebook = nbformat.reads(outcome.executed, as_version=4)
                     resources = {"unique_key": outcome.name, "output_files_dir": f"{outcome.name}_files",
                                  "nbgrader": {"student": student, "assignment": self.assignment,
                                               "notebook": outcome.name, "db_url": self.cd.db_url}}
@@ -261,6 +265,9 @@ class Recorder:
                     # The writers only read the notebook: the worker's text is what nbgrader would write.
                     (dest / f"{outcome.name}.ipynb").write_text(outcome.executed, encoding="utf-8")
                     result.cells += cell_results(outcome.name, notebook)
+            # The grader's own verdicts and the flags for a human look; may score cells 0 (never raises).
+            for outcome in outcomes:
+                integrity.check_outcome(self.cd, self.assignment, student, outcome, result)
         except Exception as error:  # noqa: BLE001 - recorded; the batch goes on
             result.status, result.reason = ERROR, f"recording the grades failed: {type(error).__name__}: {error}"
             log.exception("recording %s/%s failed", student, self.assignment)
@@ -392,11 +399,28 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, workers: int | No
                    notebook_timeout=notebook_timeout, db_url=cd.db_url)
 
     if jobs:
+        batch.notice = prepare(assignment)
+        if progress:
+            bar.clear()
+            print(batch.notice, file=sys.stderr)
         _run(jobs, make_job, recorder, done, workers, scheduler, client, batch)
     bar.close()
     batch.results.sort(key=lambda r: r.student)
     batch.seconds = time.perf_counter() - start
     return batch
+
+
+def prepare(assignment: str) -> str:
+    """Before a batch: check that student code can be isolated, and record the hidden tests' reference results.
+
+    Raises :class:`coursetools.sandbox.SandboxUnavailable` (saying what to install) when the sandbox is wanted but
+    this machine cannot provide it. The record (a run of the source notebook, cached) is what the grader checks the
+    hidden cases against while the reference solutions stay outside the sandbox. Returns the line to show.
+    """
+    notice = sandbox.require()
+    if sandbox.enabled() and integrity.has_record(assignment):
+        integrity.record(assignment)
+    return notice
 
 
 def _run(jobs, make_job, recorder: Recorder, done, workers, scheduler, client, batch: Batch) -> None:
@@ -409,7 +433,7 @@ def _run(jobs, make_job, recorder: Recorder, done, workers, scheduler, client, b
     if own_client:
         client, cluster = _start_dask(workers, scheduler)
     try:
-        from .worker import discard_spare_kernel, grade
+        from .worker import grade
 
         batch.workers = max(1, sum(client.nthreads().values()))
         in_flight = 2 * batch.workers
@@ -446,17 +470,25 @@ def _run(jobs, make_job, recorder: Recorder, done, workers, scheduler, client, b
             finally:
                 future.release()
             done(result)
-        if own_client and cluster is None:
-            # Workers of an existing cluster outlive the batch: leave no idle kernel behind on them.
-            try:
-                client.run(discard_spare_kernel)
-            except Exception:  # noqa: BLE001 - workers gone already
-                pass
     finally:
         if own_client:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            close_dask(client, cluster)
+
+
+def close_dask(client, cluster=None) -> None:
+    """Stop the workers' spare kernels (and remove their folders), then close the client and the local cluster.
+
+    The workers of an existing cluster (``--scheduler``) outlive the batch: they are left without idle kernels.
+    """
+    from .worker import discard_spare_kernel
+
+    try:
+        client.run(discard_spare_kernel)
+    except Exception:  # noqa: BLE001 - workers gone already
+        pass
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def _raise(error: BaseException):
@@ -466,7 +498,8 @@ def _raise(error: BaseException):
 def summary(batch: Batch) -> str:
     """A few lines for the terminal: counts by status, the submissions that need a look, the time."""
     counts = batch.counts()
-    lines = [f"{batch.assignment}: {len(batch.results)} submissions, "
+    lines = [batch.notice] if batch.notice.startswith("WARNING") else []
+    lines += [f"{batch.assignment}: {len(batch.results)} submissions, "
              + ", ".join(f"{n} {results.LABELS.get(s, s)}" for s, n in sorted(counts.items(), key=lambda kv: results.STATUSES.index(kv[0])))
              + (f" ({len(batch.skipped)} unchanged since the last run, not regraded)" if batch.skipped else "")]
     for r in batch.results:

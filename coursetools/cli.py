@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from .coursedir import CourseDir, redact
 
+# jsonschema (imported by nbformat) imports rfc3987_syntax when it is installed, for IRI format checks that neither
+# nbformat nor nbgrader use; building its grammar costs about 2 s of CPU in every process. The toolkit's processes
+# (the command and each Dask worker) skip it.
+sys.modules.setdefault("rfc3987_syntax", None)
+
 DESCRIPTION = """The instructor toolkit of the course: release assignments, collect and autograde submissions (in
 parallel, on Dask), write feedback, grades and a class report. Every command works on a course folder in nbgrader's
 layout: the repository by default, or --root DIR; the gradebook is nbgrader's (db_url of nbgrader_config.py,
 or --db-url, e.g. postgresql://user@host/gradebook)."""
+
+
+NO_SANDBOX_HELP = ("grade WITHOUT isolating student code (no bubblewrap sandbox): it then runs with your rights, can "
+                   "read the hidden tests and solutions, change your files and use the network. Only for trusted "
+                   "notebooks, or a machine that cannot run bubblewrap")
+
+
+def _no_sandbox(args) -> None:
+    """--no-sandbox: set before the Dask workers start, which inherit it."""
+    if getattr(args, "no_sandbox", False):
+        from .sandbox import ENV_MODE
+
+        os.environ[ENV_MODE] = "off"
 
 
 def _course_options() -> argparse.ArgumentParser:
@@ -79,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebook-timeout", type=float, default=None,
                    help="seconds a whole notebook may run (default: 600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX_HELP)
 
     p = sub.add_parser("feedback", parents=[common], help="an HTML feedback page per student",
                        description="Write feedback/<student>/ASSIGNMENT/<notebook>.html for every graded submission: "
@@ -107,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
     p.add_argument("--force", action="store_true", help="grade every submission again")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run the sample class without the sandbox (without bubblewrap the demo does so anyway, and "
+                        "says so)")
     return parser
 
 
@@ -164,6 +187,7 @@ def _collect(args) -> int:
 def _autograde(args) -> int:
     from . import autograde as grading
 
+    _no_sandbox(args)
     cd = _cd(args)
     print(f"autograding {args.assignment} in {cd.root} (gradebook {redact(cd.db_url)})", file=sys.stderr)
     batch = grading.autograde(args.assignment, cd, workers=args.workers, scheduler=args.scheduler, force=args.force,
@@ -205,6 +229,7 @@ def _report(args) -> int:
 def _demo(args) -> int:
     from .demo import demo
 
+    _no_sandbox(args)
     result = demo(args.root, workers=args.workers, force=args.force, progress=not args.no_progress,
                   db_url=args.db_url)
     return 1 if result.unexpected else 0

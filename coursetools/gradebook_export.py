@@ -10,7 +10,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import results
+from . import integrity, results
 from .coursedir import CourseDir
 
 NO_SUBMISSION = "no_submission"   # neither a folder in submitted/ nor a submission in the gradebook
@@ -39,6 +39,7 @@ class Row:
     max_total: float = 0.0
     needs_manual_grade: bool = False
     timestamp: str = ""
+    flags: list[str] = field(default_factory=list)  # what the integrity review wants a human to look at
 
     @property
     def total(self) -> float | None:
@@ -97,6 +98,7 @@ def table(cd: CourseDir, assignments: list[str] | None = None) -> Table:
 def _row(cd: CourseDir, student: str, assignment: str, submission, exercises: list[Exercise], several: bool) -> Row:
     row = Row(student, assignment, NO_SUBMISSION, max_total=sum(e.max_score for e in exercises))
     graded = results.load(cd.autograded_dir(student, assignment))
+    row.flags = integrity.flag_labels(cd.autograded_dir(student, assignment))
     if submission is None:
         if cd.submission_dir(student, assignment).is_dir():
             row.status = NOT_GRADED
@@ -130,11 +132,12 @@ def write_csv(t: Table, path: Path) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "assignment", *exercise_columns, "late_penalty", "total", "max_total",
-                         "status", "reason", "needs_manual_grade", "timestamp"])
+                         "status", "reason", "needs_manual_grade", "flags", "timestamp"])
         for row in t.rows:
             writer.writerow([row.student, row.assignment, *(fmt(row.points.get(c)) for c in exercise_columns),
                              fmt(row.late_penalty), fmt(row.total), fmt(row.max_total), row.status, row.reason,
-                             "yes" if row.needs_manual_grade else "", row.timestamp])
+                             "yes" if row.needs_manual_grade or row.flags else "", "; ".join(row.flags),
+                             row.timestamp])
     return path
 
 

@@ -824,8 +824,7 @@ def review(assignment: str, *, submitted=None, executed=None, scores: dict[str, 
                     "crashed": "the kernel crashed",
                     "killed_by_grader": "the grader stopped the kernel (time limit)"}.get(event, event)
             result.add(event, LIMIT, text)
-    elif report is not None:
-        result.add("unsandboxed", REVIEW, "graded without the sandbox (--no-sandbox): nothing was isolated")
+    # Without the sandbox (--no-sandbox) there are no verdicts: autograde says so once for the batch.
 
     # 2. Limits and blocked actions, from the errors in the executed notebook.
     if executed is not None:

@@ -90,7 +90,9 @@ def attention(t: Table, assignment: str) -> list[tuple[str, str, str]]:
             continue
         if r.status not in (results.GRADED,):
             found.append((r.student, r.label, r.reason))
-        elif r.needs_manual_grade:
+        if r.flags:
+            found.append((r.student, "flagged for a look", "; ".join(r.flags)))
+        elif r.status == results.GRADED and r.needs_manual_grade:
             found.append((r.student, "needs manual grading", "some cells wait for a grader in formgrader"))
         if r.late_penalty:
             found.append((r.student, "late", f"penalty {fmt(r.late_penalty)} points"))

@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -69,12 +71,20 @@ def dump(notebook: nbformat.NotebookNode) -> bytes:
 def corpus(assignment: str) -> ModuleType | None:
     """The corpus module of ``assignment`` in tests/corpus/ (loaded by path), or None if it has none."""
     folder = settings.load().root / "tests" / "corpus"
+    if not (folder / "__init__.py").is_file():
+        return None
+    # Loaded as a package of its own name (its modules share building blocks by relative import), without putting
+    # the repository's tests/ on sys.path.
+    package = "_coursetools_corpus"
+    if package not in sys.modules:
+        spec = importlib.util.spec_from_file_location(package, folder / "__init__.py",
+                                                      submodule_search_locations=[str(folder)])
+        sys.modules[package] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[package])
     for path in sorted(folder.glob("*.py")):
         if path.name.startswith("_"):
             continue
-        spec = importlib.util.spec_from_file_location(f"_corpus_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = importlib.import_module(f"{package}.{path.stem}")
         if getattr(module, "ASSIGNMENT", None) == assignment:
             return module
     return None

@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -38,11 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-import nbformat
-from traitlets.config import Config
+# jsonschema (imported by nbformat) imports rfc3987_syntax when it is installed, for IRI format checks that neither
+# nbformat nor nbgrader use; building its grammar costs about 2 s of CPU in every process. The toolkit's processes
+# (the command and each Dask worker) skip it.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from . import kernels
-from .results import ERROR, GRADED, INVALID, KERNEL_DIED, MISSING, TIMED_OUT, worst
+import nbformat  # noqa: E402
+from traitlets.config import Config  # noqa: E402
+
+from . import kernels, sandbox  # noqa: E402
+from .results import ERROR, GRADED, INVALID, KERNEL_DIED, MISSING, TIMED_OUT, worst  # noqa: E402
 
 #: The ename nbgrader's Execute gives a cell that exceeded the per-cell limit (``Execute.error_on_timeout``).
 CELL_TIMEOUT_ENAME = "CellTimeoutError"
@@ -72,6 +78,7 @@ class NotebookOutcome:
     reason: str = ""
     executed: str | None = None          # the executed notebook (JSON text), to be saved by the client
     cell_seconds: float = 0.0
+    sandbox: dict | None = None          # coursetools.sandbox.report of its kernel, taken after the kernel stopped
 
 
 @dataclass
@@ -404,6 +411,7 @@ def _guarded_execute_cls():
                         pass
                     self.kc = None
                 _shutdown(km)
+                state["sandbox"] = sandbox.report(km)
             state["cell_seconds"] = self._cell_seconds
             return nb, resources
 
@@ -457,6 +465,27 @@ def _guarded_execute_cls():
     return GuardedExecute
 
 
+def _deduplicate_ids_cls():
+    from nbgrader.preprocessors import DeduplicateIds
+
+    class CompleteDeduplicateIds(DeduplicateIds):
+        """nbgrader's DeduplicateIds, finishing its job: a duplicated test cell becomes an ordinary cell.
+
+        nbgrader keeps the last cell of each grade_id and empties the others' nbgrader metadata to ``{}``, which
+        its OverwriteCells then reads as a graded cell without a grade_id (KeyError: the whole submission fails to
+        grade). A student who copies a test cell (an easy slip in Jupyter) is graded like anyone else instead.
+        """
+
+        def preprocess(self, nb, resources):
+            nb, resources = super().preprocess(nb, resources)
+            for cell in nb.cells:
+                if cell.metadata.get("nbgrader") == {}:
+                    del cell.metadata["nbgrader"]
+            return nb, resources
+
+    return CompleteDeduplicateIds
+
+
 _CLASSES: dict[str, type] = {}
 #: The started kernel handed to GuardedExecute (resources are deep-copied by nbconvert: no kernel manager there).
 _handoff = threading.local()
@@ -500,14 +529,14 @@ def _check_schemas_once() -> None:
 
 def substitute(preprocessors: list) -> list:
     """nbgrader's preprocessor classes, with the gradebook readers and Execute replaced by the versions here."""
-    from nbgrader.preprocessors import Execute, OverwriteCells, OverwriteKernelspec
+    from nbgrader.preprocessors import DeduplicateIds, Execute, OverwriteCells, OverwriteKernelspec
 
     _check_schemas_once()
     if not _CLASSES:
         _CLASSES.update(OverwriteKernelspec=_overwrite_kernelspec_cls(), OverwriteCells=_overwrite_cells_cls(),
-                        Execute=_guarded_execute_cls())
+                        Execute=_guarded_execute_cls(), DeduplicateIds=_deduplicate_ids_cls())
     table = {OverwriteKernelspec: _CLASSES["OverwriteKernelspec"], OverwriteCells: _CLASSES["OverwriteCells"],
-             Execute: _CLASSES["Execute"]}
+             Execute: _CLASSES["Execute"], DeduplicateIds: _CLASSES["DeduplicateIds"]}
     return [table.get(p, p) for p in preprocessors]
 
 
@@ -600,7 +629,8 @@ def _grade_notebook(job: Job, name: str, workdir: Path, km) -> NotebookOutcome:
             limit = job.config.Execute.get("timeout", 30)
             status = TIMED_OUT
             reason = f"{', '.join(timed_out)} ran longer than the {limit} s limit for a cell, and was interrupted"
-    return NotebookOutcome(name, status, reason, executed=executed, cell_seconds=state.get("cell_seconds", 0.0))
+    return NotebookOutcome(name, status, reason, executed=executed, cell_seconds=state.get("cell_seconds", 0.0),
+                           sandbox=state.get("sandbox"))
 
 
 def _write_files(workdir: Path, files: dict[str, bytes]) -> None:

@@ -48,8 +48,7 @@ def client():
     """One local Dask cluster for the module (autograde can also start its own: the demo test covers that)."""
     client, cluster = grading._start_dask(2, None)
     yield client
-    client.close()
-    cluster.close()
+    grading.close_dask(client, cluster)
 
 
 @pytest.fixture(scope="module")

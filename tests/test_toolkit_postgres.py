@@ -48,8 +48,7 @@ def postgres():
 def client():
     client, cluster = grading._start_dask(2, None)
     yield client
-    client.close()
-    cluster.close()
+    grading.close_dask(client, cluster)
 
 
 def _class(cd, assignment: str, n: int = STUDENTS) -> dict[str, dict[str, float]]:

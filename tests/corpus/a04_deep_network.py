@@ -1,11 +1,8 @@
 """Student answers to assignment 04 (a deep network on digits), wrong and right, as they show up in submissions."""
 
+from ._build import fn, swap
+
 ASSIGNMENT = "04_deep_network"
-
-
-def _fn(signature: str, body: str) -> str:
-    """A whole solution cell: the def line kept from the stub, then the student's body."""
-    return f"def {signature}:\n{body}"
 
 
 _IMAGE = "convert_image(x)"
@@ -26,7 +23,7 @@ _ACCURACY = "accuracy(predictions, labels)"
 
 
 def _activation(name: str, body: str) -> str:
-    return _fn(f"{name}(Z)", body)
+    return fn(f"{name}(Z)", body)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -144,34 +141,30 @@ _PREDICT_RIGHT = '''
 '''
 
 
-def _swap(body: str, old: str, new: str) -> str:
-    assert body.count(old) == 1, f"{old!r} must occur once in the body"
-    return body.replace(old, new)
-
 
 WRONG = {
     "convert_image": {
-        "hard_coded_8x8": _fn(_IMAGE, "    return np.asarray(x).reshape(8, 8)\n"),
-        "column_major_order": _fn(_IMAGE, _swap(_IMAGE_RIGHT, "x.reshape(side, side)", "x.reshape(side, side, order='F')")),
-        "transposed_image": _fn(_IMAGE, _swap(_IMAGE_RIGHT, "x.reshape(side, side)", "x.reshape(side, side).T")),
-        "no_perfect_square_check": _fn(_IMAGE, '''
+        "hard_coded_8x8": fn(_IMAGE, "    return np.asarray(x).reshape(8, 8)\n"),
+        "column_major_order": fn(_IMAGE, swap(_IMAGE_RIGHT, "x.reshape(side, side)", "x.reshape(side, side, order='F')")),
+        "transposed_image": fn(_IMAGE, swap(_IMAGE_RIGHT, "x.reshape(side, side)", "x.reshape(side, side).T")),
+        "no_perfect_square_check": fn(_IMAGE, '''
     side = int(np.sqrt(np.size(x)))
     return np.ravel(x)[:side * side].reshape(side, side)
 '''),
-        "assert_instead_of_value_error": _fn(_IMAGE, '''
+        "assert_instead_of_value_error": fn(_IMAGE, '''
     x = np.asarray(x)
     side = math.isqrt(x.size)
     assert side * side == x.size, "not a perfect square"
     return x.reshape(side, side)
 '''),
-        "float_side": _fn(_IMAGE, '''
+        "float_side": fn(_IMAGE, '''
     x = np.asarray(x)
     side = np.sqrt(x.size)
     if side != int(side):
         raise ValueError("not a perfect square")
     return x.reshape(side, side)
 '''),
-        "returns_message_instead_of_raising": _fn(_IMAGE, '''
+        "returns_message_instead_of_raising": fn(_IMAGE, '''
     x = np.asarray(x)
     side = math.isqrt(x.size)
     if side * side != x.size:
@@ -180,27 +173,27 @@ WRONG = {
 '''),
     },
     "convert_to_one_hot": {
-        "transposed": _fn(_ONE_HOT, "    return np.eye(num_classes)[np.ravel(y)]\n"),
-        "classes_from_max_label": _fn(_ONE_HOT, '''
+        "transposed": fn(_ONE_HOT, "    return np.eye(num_classes)[np.ravel(y)]\n"),
+        "classes_from_max_label": fn(_ONE_HOT, '''
     y = np.ravel(y)
     one_hot = np.zeros((int(y.max()) + 1, y.size))
     one_hot[y, np.arange(y.size)] = 1
     return one_hot
 '''),
-        "eye_without_ravel": _fn(_ONE_HOT, "    return np.eye(num_classes)[y].T\n"),
-        "off_by_one": _fn(_ONE_HOT, '''
+        "eye_without_ravel": fn(_ONE_HOT, "    return np.eye(num_classes)[y].T\n"),
+        "off_by_one": fn(_ONE_HOT, '''
     y = np.ravel(y)
     one_hot = np.zeros((num_classes, y.size))
     one_hot[y - 1, np.arange(y.size)] = 1
     return one_hot
 '''),
-        "whole_rows_set": _fn(_ONE_HOT, '''
+        "whole_rows_set": fn(_ONE_HOT, '''
     y = np.ravel(y)
     one_hot = np.zeros((num_classes, y.size))
     one_hot[y] = 1
     return one_hot
 '''),
-        "labels_as_values": _fn(_ONE_HOT, '''
+        "labels_as_values": fn(_ONE_HOT, '''
     y = np.ravel(y)
     one_hot = np.zeros((num_classes, y.size))
     one_hot[y, np.arange(y.size)] = y
@@ -208,11 +201,11 @@ WRONG = {
 '''),
     },
     "split_data": {
-        "no_shuffle": _fn(_SPLIT, '''
+        "no_shuffle": fn(_SPLIT, '''
     n_train = int(train_fraction * X.shape[1])
     return X[:, :n_train], Y[:, :n_train], X[:, n_train:], Y[:, n_train:]
 '''),
-        "separate_shuffles_break_pairs": _fn(_SPLIT, '''
+        "separate_shuffles_break_pairs": fn(_SPLIT, '''
     rng = np.random.default_rng(seed)
     m = X.shape[1]
     n_train = int(train_fraction * m)
@@ -220,30 +213,30 @@ WRONG = {
     Y_shuffled = Y[:, rng.permutation(m)]
     return X_shuffled[:, :n_train], Y_shuffled[:, :n_train], X_shuffled[:, n_train:], Y_shuffled[:, n_train:]
 '''),
-        "legacy_global_seed": _fn(_SPLIT, _swap(_SPLIT_RIGHT, "permutation = np.random.default_rng(seed).permutation(m)",
+        "legacy_global_seed": fn(_SPLIT, swap(_SPLIT_RIGHT, "permutation = np.random.default_rng(seed).permutation(m)",
                                                  "np.random.seed(seed)\n    permutation = np.random.permutation(m)")),
-        "sampling_with_replacement": _fn(_SPLIT, _swap(_SPLIT_RIGHT, "np.random.default_rng(seed).permutation(m)",
+        "sampling_with_replacement": fn(_SPLIT, swap(_SPLIT_RIGHT, "np.random.default_rng(seed).permutation(m)",
                                                         "np.random.default_rng(seed).integers(0, m, m)")),
-        "rows_as_examples": _fn(_SPLIT, _swap(_SPLIT_RIGHT, "m = X.shape[1]", "m = X.shape[0]")),
-        "rounded_up": _fn(_SPLIT, _swap(_SPLIT_RIGHT, "n_train = int(train_fraction * m)",
+        "rows_as_examples": fn(_SPLIT, swap(_SPLIT_RIGHT, "m = X.shape[1]", "m = X.shape[0]")),
+        "rounded_up": fn(_SPLIT, swap(_SPLIT_RIGHT, "n_train = int(train_fraction * m)",
                                          "n_train = math.ceil(train_fraction * m)")),
-        "overlapping_parts": _fn(_SPLIT, _swap(_SPLIT_RIGHT, "permutation[n_train:]", "permutation[n_train - 1:]")),
+        "overlapping_parts": fn(_SPLIT, swap(_SPLIT_RIGHT, "permutation[n_train:]", "permutation[n_train - 1:]")),
     },
     "normalize": {
-        "per_example": _fn(_NORMALIZE, _swap(_swap(_NORMALIZE_RIGHT, "np.mean(X, axis=1, keepdims=True)",
+        "per_example": fn(_NORMALIZE, swap(swap(_NORMALIZE_RIGHT, "np.mean(X, axis=1, keepdims=True)",
                                                    "np.mean(X, axis=0, keepdims=True)"),
                                              "np.std(X, axis=1, keepdims=True)", "np.std(X, axis=0, keepdims=True)")),
-        "nan_for_constant_features": _fn(_NORMALIZE, _swap(_NORMALIZE_RIGHT, "        std[std == 0] = 1\n", "")),
-        "statistics_of_the_data_it_normalizes": _fn(_NORMALIZE, '''
+        "nan_for_constant_features": fn(_NORMALIZE, swap(_NORMALIZE_RIGHT, "        std[std == 0] = 1\n", "")),
+        "statistics_of_the_data_it_normalizes": fn(_NORMALIZE, '''
     mean = np.mean(X, axis=1, keepdims=True)
     std = np.std(X, axis=1, keepdims=True)
     std[std == 0] = 1
     return (X - mean) / std, mean, std
 '''),
-        "sample_std": _fn(_NORMALIZE, _swap(_NORMALIZE_RIGHT, "np.std(X, axis=1, keepdims=True)",
+        "sample_std": fn(_NORMALIZE, swap(_NORMALIZE_RIGHT, "np.std(X, axis=1, keepdims=True)",
                                              "np.std(X, axis=1, ddof=1, keepdims=True)")),
-        "epsilon_guard": _fn(_NORMALIZE, _swap(_NORMALIZE_RIGHT, "        std[std == 0] = 1\n", "        std = std + 1e-8\n")),
-        "in_place": _fn(_NORMALIZE, '''
+        "epsilon_guard": fn(_NORMALIZE, swap(_NORMALIZE_RIGHT, "        std[std == 0] = 1\n", "        std = std + 1e-8\n")),
+        "in_place": fn(_NORMALIZE, '''
     if mean is None:
         mean = np.mean(X, axis=1, keepdims=True)
         std = np.std(X, axis=1, keepdims=True)
@@ -252,7 +245,7 @@ WRONG = {
     X /= std
     return X, mean, std
 '''),
-        "min_max_scaling": _fn(_NORMALIZE, '''
+        "min_max_scaling": fn(_NORMALIZE, '''
     if mean is None:
         mean = np.min(X, axis=1, keepdims=True)
         std = np.max(X, axis=1, keepdims=True) - mean
@@ -359,12 +352,12 @@ WRONG = {
         "step_instead": _activation("softplus_derivative", "    return (Z > 0).astype(float)\n"),
     },
     "initialize_parameters_deep": {
-        "times_0_01": _fn(_INIT, _swap(_INIT_RIGHT, "np.sqrt(2 / layer_dims[l - 1])", "0.01")),
-        "xavier_scale": _fn(_INIT, _swap(_INIT_RIGHT, "np.sqrt(2 / layer_dims[l - 1])", "np.sqrt(1 / layer_dims[l - 1])")),
-        "fan_out": _fn(_INIT, _swap(_INIT_RIGHT, "np.sqrt(2 / layer_dims[l - 1])", "np.sqrt(2 / layer_dims[l])")),
-        "transposed_weights": _fn(_INIT, _swap(_INIT_RIGHT, "rng.standard_normal((layer_dims[l], layer_dims[l - 1]))",
+        "times_0_01": fn(_INIT, swap(_INIT_RIGHT, "np.sqrt(2 / layer_dims[l - 1])", "0.01")),
+        "xavier_scale": fn(_INIT, swap(_INIT_RIGHT, "np.sqrt(2 / layer_dims[l - 1])", "np.sqrt(1 / layer_dims[l - 1])")),
+        "fan_out": fn(_INIT, swap(_INIT_RIGHT, "np.sqrt(2 / layer_dims[l - 1])", "np.sqrt(2 / layer_dims[l])")),
+        "transposed_weights": fn(_INIT, swap(_INIT_RIGHT, "rng.standard_normal((layer_dims[l], layer_dims[l - 1]))",
                                                "rng.standard_normal((layer_dims[l - 1], layer_dims[l]))")),
-        "legacy_global_seed": _fn(_INIT, '''
+        "legacy_global_seed": fn(_INIT, '''
     np.random.seed(seed)
     parameters = {}
     for l in range(1, len(layer_dims)):
@@ -372,63 +365,63 @@ WRONG = {
         parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
     return parameters
 '''),
-        "random_biases": _fn(_INIT, _swap(_INIT_RIGHT, "np.zeros((layer_dims[l], 1))", "rng.standard_normal((layer_dims[l], 1))")),
-        "new_generator_every_layer": _fn(_INIT, _swap(_INIT_RIGHT, "        parameters[\"W\"",
+        "random_biases": fn(_INIT, swap(_INIT_RIGHT, "np.zeros((layer_dims[l], 1))", "rng.standard_normal((layer_dims[l], 1))")),
+        "new_generator_every_layer": fn(_INIT, swap(_INIT_RIGHT, "        parameters[\"W\"",
                                                       "        rng = np.random.default_rng(seed)\n        parameters[\"W\"")),
-        "missing_last_layer": _fn(_INIT, _swap(_INIT_RIGHT, "range(1, len(layer_dims))", "range(1, len(layer_dims) - 1)")),
+        "missing_last_layer": fn(_INIT, swap(_INIT_RIGHT, "range(1, len(layer_dims))", "range(1, len(layer_dims) - 1)")),
     },
     "forward_layer": {
-        "elementwise_product": _fn(_FORWARD_LAYER, _swap(_FORWARD_LAYER_RIGHT, "W @ A_prev", "W * A_prev")),
-        "product_reversed": _fn(_FORWARD_LAYER, _swap(_FORWARD_LAYER_RIGHT, "W @ A_prev", "A_prev @ W")),
-        "no_bias": _fn(_FORWARD_LAYER, _swap(_FORWARD_LAYER_RIGHT, "W @ A_prev + b", "W @ A_prev")),
-        "always_relu": _fn(_FORWARD_LAYER, _swap(_FORWARD_LAYER_RIGHT, "ACTIVATIONS[activation](Z)", "relu(Z)")),
-        "forgot_activation": _fn(_FORWARD_LAYER, _swap(_FORWARD_LAYER_RIGHT, "ACTIVATIONS[activation](Z)", "Z")),
-        "cache_stores_output": _fn(_FORWARD_LAYER, _swap(_FORWARD_LAYER_RIGHT, "(A_prev, W, b, Z)", "(A, W, b, Z)")),
-        "cache_in_another_order": _fn(_FORWARD_LAYER, _swap(_FORWARD_LAYER_RIGHT, "(A_prev, W, b, Z)", "(Z, A_prev, W, b)")),
+        "elementwise_product": fn(_FORWARD_LAYER, swap(_FORWARD_LAYER_RIGHT, "W @ A_prev", "W * A_prev")),
+        "product_reversed": fn(_FORWARD_LAYER, swap(_FORWARD_LAYER_RIGHT, "W @ A_prev", "A_prev @ W")),
+        "no_bias": fn(_FORWARD_LAYER, swap(_FORWARD_LAYER_RIGHT, "W @ A_prev + b", "W @ A_prev")),
+        "always_relu": fn(_FORWARD_LAYER, swap(_FORWARD_LAYER_RIGHT, "ACTIVATIONS[activation](Z)", "relu(Z)")),
+        "forgot_activation": fn(_FORWARD_LAYER, swap(_FORWARD_LAYER_RIGHT, "ACTIVATIONS[activation](Z)", "Z")),
+        "cache_stores_output": fn(_FORWARD_LAYER, swap(_FORWARD_LAYER_RIGHT, "(A_prev, W, b, Z)", "(A, W, b, Z)")),
+        "cache_in_another_order": fn(_FORWARD_LAYER, swap(_FORWARD_LAYER_RIGHT, "(A_prev, W, b, Z)", "(Z, A_prev, W, b)")),
     },
     "forward_propagation": {
-        "softmax_everywhere": _fn(_FORWARD, _swap(_FORWARD_RIGHT, 'parameters["b" + str(l)], hidden_activation)',
+        "softmax_everywhere": fn(_FORWARD, swap(_FORWARD_RIGHT, 'parameters["b" + str(l)], hidden_activation)',
                                                   'parameters["b" + str(l)], "softmax")')),
-        "hidden_activation_on_output": _fn(_FORWARD, _swap(_FORWARD_RIGHT, 'parameters["b" + str(L)], "softmax")',
+        "hidden_activation_on_output": fn(_FORWARD, swap(_FORWARD_RIGHT, 'parameters["b" + str(L)], "softmax")',
                                                            'parameters["b" + str(L)], hidden_activation)')),
-        "ignores_hidden_activation": _fn(_FORWARD, _swap(_FORWARD_RIGHT, 'parameters["b" + str(l)], hidden_activation)',
+        "ignores_hidden_activation": fn(_FORWARD, swap(_FORWARD_RIGHT, 'parameters["b" + str(l)], hidden_activation)',
                                                          'parameters["b" + str(l)], "relu")')),
-        "skips_last_hidden_layer": _fn(_FORWARD, _swap(_FORWARD_RIGHT, "range(1, L)", "range(1, L - 1)")),
-        "output_cache_missing": _fn(_FORWARD, _swap(_FORWARD_RIGHT, "    caches.append(cache)\n    return", "    return")),
-        "L_is_the_number_of_entries": _fn(_FORWARD, _swap(_FORWARD_RIGHT, "L = len(parameters) // 2", "L = len(parameters)")),
+        "skips_last_hidden_layer": fn(_FORWARD, swap(_FORWARD_RIGHT, "range(1, L)", "range(1, L - 1)")),
+        "output_cache_missing": fn(_FORWARD, swap(_FORWARD_RIGHT, "    caches.append(cache)\n    return", "    return")),
+        "L_is_the_number_of_entries": fn(_FORWARD, swap(_FORWARD_RIGHT, "L = len(parameters) // 2", "L = len(parameters)")),
     },
     "compute_cost": {
-        "sum_not_average": _fn(_COST, "    return float(-np.sum(Y * np.log(np.maximum(AL, EPSILON))))\n"),
-        "average_over_all_entries": _fn(_COST, "    return float(-np.mean(Y * np.log(np.maximum(AL, EPSILON))))\n"),
-        "no_log_guard": _fn(_COST, "    return float(-np.sum(Y * np.log(AL)) / Y.shape[1])\n"),
-        "missing_minus": _fn(_COST, "    return float(np.sum(Y * np.log(np.maximum(AL, EPSILON))) / Y.shape[1])\n"),
-        "binary_formula": _fn(_COST, '''
+        "sum_not_average": fn(_COST, "    return float(-np.sum(Y * np.log(np.maximum(AL, EPSILON))))\n"),
+        "average_over_all_entries": fn(_COST, "    return float(-np.mean(Y * np.log(np.maximum(AL, EPSILON))))\n"),
+        "no_log_guard": fn(_COST, "    return float(-np.sum(Y * np.log(AL)) / Y.shape[1])\n"),
+        "missing_minus": fn(_COST, "    return float(np.sum(Y * np.log(np.maximum(AL, EPSILON))) / Y.shape[1])\n"),
+        "binary_formula": fn(_COST, '''
     m = Y.shape[1]
     AL = np.clip(AL, EPSILON, 1 - EPSILON)
     return float(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m)
 '''),
-        "per_example_costs": _fn(_COST, "    return -np.sum(Y * np.log(np.maximum(AL, EPSILON)), axis=0)\n"),
-        "guard_too_large": _fn(_COST, "    return float(-np.sum(Y * np.log(np.maximum(AL, 1e-3))) / Y.shape[1])\n"),
+        "per_example_costs": fn(_COST, "    return -np.sum(Y * np.log(np.maximum(AL, EPSILON)), axis=0)\n"),
+        "guard_too_large": fn(_COST, "    return float(-np.sum(Y * np.log(np.maximum(AL, 1e-3))) / Y.shape[1])\n"),
     },
     "backward_layer": {
-        "bias_gradient_without_1_over_m": _fn(_BACKWARD_LAYER, _swap(_BACKWARD_LAYER_RIGHT, "keepdims=True) / m",
+        "bias_gradient_without_1_over_m": fn(_BACKWARD_LAYER, swap(_BACKWARD_LAYER_RIGHT, "keepdims=True) / m",
                                                                      "keepdims=True)")),
-        "weight_gradient_without_1_over_m": _fn(_BACKWARD_LAYER, _swap(_BACKWARD_LAYER_RIGHT, "A_prev.T) / m", "A_prev.T)")),
-        "bias_gradient_summed_to_a_number": _fn(_BACKWARD_LAYER, _swap(_BACKWARD_LAYER_RIGHT,
+        "weight_gradient_without_1_over_m": fn(_BACKWARD_LAYER, swap(_BACKWARD_LAYER_RIGHT, "A_prev.T) / m", "A_prev.T)")),
+        "bias_gradient_summed_to_a_number": fn(_BACKWARD_LAYER, swap(_BACKWARD_LAYER_RIGHT,
                                                                        "np.sum(dZ, axis=1, keepdims=True) / m",
                                                                        "np.sum(dZ) / m")),
-        "bias_summed_over_units": _fn(_BACKWARD_LAYER, _swap(_BACKWARD_LAYER_RIGHT, "axis=1, keepdims", "axis=0, keepdims")),
-        "missing_derivative": _fn(_BACKWARD_LAYER, _swap(_BACKWARD_LAYER_RIGHT, "dA * DERIVATIVES[activation](Z)", "dA")),
-        "derivative_at_the_output": _fn(_BACKWARD_LAYER, _swap(_BACKWARD_LAYER_RIGHT, "DERIVATIVES[activation](Z)",
+        "bias_summed_over_units": fn(_BACKWARD_LAYER, swap(_BACKWARD_LAYER_RIGHT, "axis=1, keepdims", "axis=0, keepdims")),
+        "missing_derivative": fn(_BACKWARD_LAYER, swap(_BACKWARD_LAYER_RIGHT, "dA * DERIVATIVES[activation](Z)", "dA")),
+        "derivative_at_the_output": fn(_BACKWARD_LAYER, swap(_BACKWARD_LAYER_RIGHT, "DERIVATIVES[activation](Z)",
                                                                "DERIVATIVES[activation](ACTIVATIONS[activation](Z))")),
-        "elementwise_for_matmul": _fn(_BACKWARD_LAYER, _swap(_BACKWARD_LAYER_RIGHT, "np.dot(W.T, dZ)", "W.T * dZ")),
-        "missing_transpose": _fn(_BACKWARD_LAYER, _swap(_BACKWARD_LAYER_RIGHT, "np.dot(W.T, dZ)", "np.dot(W, dZ)")),
-        "dA_prev_divided_by_m": _fn(_BACKWARD_LAYER, _swap(_BACKWARD_LAYER_RIGHT, "np.dot(W.T, dZ)", "np.dot(W.T, dZ) / m")),
+        "elementwise_for_matmul": fn(_BACKWARD_LAYER, swap(_BACKWARD_LAYER_RIGHT, "np.dot(W.T, dZ)", "W.T * dZ")),
+        "missing_transpose": fn(_BACKWARD_LAYER, swap(_BACKWARD_LAYER_RIGHT, "np.dot(W.T, dZ)", "np.dot(W, dZ)")),
+        "dA_prev_divided_by_m": fn(_BACKWARD_LAYER, swap(_BACKWARD_LAYER_RIGHT, "np.dot(W.T, dZ)", "np.dot(W.T, dZ) / m")),
     },
     "back_propagation": {
-        "sign_flipped": _fn(_BACKWARD, _swap(_BACKWARD_RIGHT, "dZ = AL - Y", "dZ = Y - AL")),
-        "output_bias_without_1_over_m": _fn(_BACKWARD, _swap(_BACKWARD_RIGHT, "keepdims=True) / m", "keepdims=True)")),
-        "hidden_derivative_on_output": _fn(_BACKWARD, '''
+        "sign_flipped": fn(_BACKWARD, swap(_BACKWARD_RIGHT, "dZ = AL - Y", "dZ = Y - AL")),
+        "output_bias_without_1_over_m": fn(_BACKWARD, swap(_BACKWARD_RIGHT, "keepdims=True) / m", "keepdims=True)")),
+        "hidden_derivative_on_output": fn(_BACKWARD, '''
     grads = {}
     L = len(caches)
     dA = AL - Y
@@ -437,41 +430,41 @@ WRONG = {
         dA, grads["dW" + str(l)], grads["db" + str(l)] = backward_layer(dA, caches[l - 1], hidden_activation)
     return grads
 '''),
-        "always_relu": _fn(_BACKWARD, _swap(_BACKWARD_RIGHT, "caches[l - 1], hidden_activation)", 'caches[l - 1], "relu")')),
-        "skips_first_layer": _fn(_BACKWARD, _swap(_BACKWARD_RIGHT, "reversed(range(1, L))", "reversed(range(2, L))")),
-        "cache_off_by_one": _fn(_BACKWARD, _swap(_BACKWARD_RIGHT, "backward_layer(dA, caches[l - 1]", "backward_layer(dA, caches[l]")),
-        "output_delta_summed": _fn(_BACKWARD, _swap(_BACKWARD_RIGHT, "dZ = AL - Y", "dZ = np.sum(AL - Y, axis=0, keepdims=True)")),
+        "always_relu": fn(_BACKWARD, swap(_BACKWARD_RIGHT, "caches[l - 1], hidden_activation)", 'caches[l - 1], "relu")')),
+        "skips_first_layer": fn(_BACKWARD, swap(_BACKWARD_RIGHT, "reversed(range(1, L))", "reversed(range(2, L))")),
+        "cache_off_by_one": fn(_BACKWARD, swap(_BACKWARD_RIGHT, "backward_layer(dA, caches[l - 1]", "backward_layer(dA, caches[l]")),
+        "output_delta_summed": fn(_BACKWARD, swap(_BACKWARD_RIGHT, "dZ = AL - Y", "dZ = np.sum(AL - Y, axis=0, keepdims=True)")),
     },
     "update_step": {
-        "learning_rate_wrong_sign": _fn(_UPDATE, _swap(_swap(_UPDATE_RIGHT, '- learning_rate * grads["dW"', '+ learning_rate * grads["dW"'),
+        "learning_rate_wrong_sign": fn(_UPDATE, swap(swap(_UPDATE_RIGHT, '- learning_rate * grads["dW"', '+ learning_rate * grads["dW"'),
                                                        '- learning_rate * grads["db"', '+ learning_rate * grads["db"')),
-        "in_place": _fn(_UPDATE, '''
+        "in_place": fn(_UPDATE, '''
     for name in parameters:
         parameters[name] -= learning_rate * grads["d" + name]
     return parameters
 '''),
-        "weights_only": _fn(_UPDATE, _swap(_UPDATE_RIGHT, 'parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]',
+        "weights_only": fn(_UPDATE, swap(_UPDATE_RIGHT, 'parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]',
                                            'parameters["b" + str(l)]')),
-        "misses_last_layer": _fn(_UPDATE, _swap(_UPDATE_RIGHT, "range(1, L + 1)", "range(1, L)")),
-        "bias_uses_weight_gradient": _fn(_UPDATE, _swap(_UPDATE_RIGHT, 'grads["db" + str(l)]', 'grads["dW" + str(l)]')),
-        "divides_by_learning_rate": _fn(_UPDATE, '''
+        "misses_last_layer": fn(_UPDATE, swap(_UPDATE_RIGHT, "range(1, L + 1)", "range(1, L)")),
+        "bias_uses_weight_gradient": fn(_UPDATE, swap(_UPDATE_RIGHT, 'grads["db" + str(l)]', 'grads["dW" + str(l)]')),
+        "divides_by_learning_rate": fn(_UPDATE, '''
     return {name: value - grads["d" + name] / learning_rate for name, value in parameters.items()}
 '''),
     },
     "train": {
-        "no_shuffle": _fn(_TRAIN, _swap(_TRAIN_RIGHT, "permutation = rng.permutation(m)", "permutation = np.arange(m)")),
-        "drops_last_partial_batch": _fn(_TRAIN, _swap(_TRAIN_RIGHT, "range(0, m, batch_size)",
+        "no_shuffle": fn(_TRAIN, swap(_TRAIN_RIGHT, "permutation = rng.permutation(m)", "permutation = np.arange(m)")),
+        "drops_last_partial_batch": fn(_TRAIN, swap(_TRAIN_RIGHT, "range(0, m, batch_size)",
                                                       "range(0, m - batch_size + 1, batch_size)")),
-        "cost_of_last_batch": _fn(_TRAIN, _swap(_TRAIN_RIGHT, '''        AL, _ = forward_propagation(X, parameters, hidden_activation)
+        "cost_of_last_batch": fn(_TRAIN, swap(_TRAIN_RIGHT, '''        AL, _ = forward_propagation(X, parameters, hidden_activation)
         costs.append(compute_cost(AL, Y))''', "        costs.append(compute_cost(AL, Y[:, batch]))")),
-        "full_batch": _fn(_TRAIN, _swap(_TRAIN_RIGHT, "range(0, m, batch_size)", "range(0, m, m)").replace(
+        "full_batch": fn(_TRAIN, swap(_TRAIN_RIGHT, "range(0, m, batch_size)", "range(0, m, m)").replace(
             "permutation[start:start + batch_size]", "permutation[start:start + m]")),
-        "same_order_every_epoch": _fn(_TRAIN, _swap(_TRAIN_RIGHT, "permutation = rng.permutation(m)",
+        "same_order_every_epoch": fn(_TRAIN, swap(_TRAIN_RIGHT, "permutation = rng.permutation(m)",
                                                     "permutation = np.random.default_rng(seed).permutation(m)")),
-        "update_result_dropped": _fn(_TRAIN, _swap(_TRAIN_RIGHT, "parameters = update_step(parameters, grads, learning_rate)",
+        "update_result_dropped": fn(_TRAIN, swap(_TRAIN_RIGHT, "parameters = update_step(parameters, grads, learning_rate)",
                                                    "update_step(parameters, grads, learning_rate)")),
-        "labels_not_shuffled": _fn(_TRAIN, _swap(_TRAIN_RIGHT, "Y[:, batch]", "Y[:, start:start + batch_size]")),
-        "cost_before_the_epoch": _fn(_TRAIN, '''
+        "labels_not_shuffled": fn(_TRAIN, swap(_TRAIN_RIGHT, "Y[:, batch]", "Y[:, start:start + batch_size]")),
+        "cost_before_the_epoch": fn(_TRAIN, '''
     parameters = initialize_parameters_deep(layer_dims, seed)
     rng = np.random.default_rng(seed)
     m = X.shape[1]
@@ -489,34 +482,34 @@ WRONG = {
 '''),
     },
     "predict": {
-        "argmax_over_examples": _fn(_PREDICT, _swap(_PREDICT_RIGHT, "axis=0", "axis=1")),
-        "returns_probabilities": _fn(_PREDICT, _swap(_PREDICT_RIGHT, "np.argmax(AL, axis=0)", "AL")),
-        "row_instead_of_rank1": _fn(_PREDICT, _swap(_PREDICT_RIGHT, "np.argmax(AL, axis=0)", "np.argmax(AL, axis=0).reshape(1, -1)")),
-        "max_not_argmax": _fn(_PREDICT, _swap(_PREDICT_RIGHT, "np.argmax(AL, axis=0)", "np.max(AL, axis=0)")),
-        "flat_argmax": _fn(_PREDICT, _swap(_PREDICT_RIGHT, "np.argmax(AL, axis=0)", "np.argmax(AL)")),
-        "ignores_hidden_activation": _fn(_PREDICT, _swap(_PREDICT_RIGHT, "forward_propagation(X, parameters, hidden_activation)",
+        "argmax_over_examples": fn(_PREDICT, swap(_PREDICT_RIGHT, "axis=0", "axis=1")),
+        "returns_probabilities": fn(_PREDICT, swap(_PREDICT_RIGHT, "np.argmax(AL, axis=0)", "AL")),
+        "row_instead_of_rank1": fn(_PREDICT, swap(_PREDICT_RIGHT, "np.argmax(AL, axis=0)", "np.argmax(AL, axis=0).reshape(1, -1)")),
+        "max_not_argmax": fn(_PREDICT, swap(_PREDICT_RIGHT, "np.argmax(AL, axis=0)", "np.max(AL, axis=0)")),
+        "flat_argmax": fn(_PREDICT, swap(_PREDICT_RIGHT, "np.argmax(AL, axis=0)", "np.argmax(AL)")),
+        "ignores_hidden_activation": fn(_PREDICT, swap(_PREDICT_RIGHT, "forward_propagation(X, parameters, hidden_activation)",
                                                          "forward_propagation(X, parameters)")),
     },
     "accuracy": {
-        "count_not_fraction": _fn(_ACCURACY, "    return np.sum(predictions == np.ravel(labels))\n"),
-        "percentage": _fn(_ACCURACY, "    return 100 * np.mean(predictions == np.ravel(labels))\n"),
-        "column_against_row": _fn(_ACCURACY, "    return np.mean(predictions.reshape(-1, 1) == labels)\n"),
-        "error_rate": _fn(_ACCURACY, "    return 1 - np.mean(predictions == np.ravel(labels))\n"),
-        "integer_division": _fn(_ACCURACY, "    return np.sum(predictions == np.ravel(labels)) // predictions.size\n"),
-        "kept_dimensions": _fn(_ACCURACY, "    return np.mean(predictions == np.ravel(labels), keepdims=True)\n"),
+        "count_not_fraction": fn(_ACCURACY, "    return np.sum(predictions == np.ravel(labels))\n"),
+        "percentage": fn(_ACCURACY, "    return 100 * np.mean(predictions == np.ravel(labels))\n"),
+        "column_against_row": fn(_ACCURACY, "    return np.mean(predictions.reshape(-1, 1) == labels)\n"),
+        "error_rate": fn(_ACCURACY, "    return 1 - np.mean(predictions == np.ravel(labels))\n"),
+        "integer_division": fn(_ACCURACY, "    return np.sum(predictions == np.ravel(labels)) // predictions.size\n"),
+        "kept_dimensions": fn(_ACCURACY, "    return np.mean(predictions == np.ravel(labels), keepdims=True)\n"),
     },
 }
 
 CORRECT = {
     "convert_image": {
-        "rounded_square_root": _fn(_IMAGE, '''
+        "rounded_square_root": fn(_IMAGE, '''
     n = np.size(x)
     side = int(round(math.sqrt(n)))
     if side ** 2 != n:
         raise ValueError("convert_image: the number of values must be a perfect square")
     return np.reshape(x, (side, -1))
 '''),
-        "row_by_row_loop": _fn(_IMAGE, '''
+        "row_by_row_loop": fn(_IMAGE, '''
     values = np.ravel(x)
     side = int(np.sqrt(values.size))
     while side * side < values.size:
@@ -528,7 +521,7 @@ CORRECT = {
         image[row, :] = values[row * side:(row + 1) * side]
     return image
 '''),
-        "is_integer_check": _fn(_IMAGE, '''
+        "is_integer_check": fn(_IMAGE, '''
     root = np.sqrt(np.size(x))
     if not float(root).is_integer():
         raise ValueError("not a perfect square")
@@ -536,9 +529,9 @@ CORRECT = {
 '''),
     },
     "convert_to_one_hot": {
-        "eye_columns": _fn(_ONE_HOT, "    return np.eye(num_classes)[:, np.ravel(y)]\n"),
-        "comparison": _fn(_ONE_HOT, "    return (np.arange(num_classes).reshape(-1, 1) == np.reshape(y, (1, -1))).astype(float)\n"),
-        "loop": _fn(_ONE_HOT, '''
+        "eye_columns": fn(_ONE_HOT, "    return np.eye(num_classes)[:, np.ravel(y)]\n"),
+        "comparison": fn(_ONE_HOT, "    return (np.arange(num_classes).reshape(-1, 1) == np.reshape(y, (1, -1))).astype(float)\n"),
+        "loop": fn(_ONE_HOT, '''
     y = np.ravel(y)
     Y = np.zeros((num_classes, len(y)))
     for i, label in enumerate(y):
@@ -547,7 +540,7 @@ CORRECT = {
 '''),
     },
     "split_data": {
-        "np_take": _fn(_SPLIT, '''
+        "np_take": fn(_SPLIT, '''
     m = X.shape[1]
     rng = np.random.default_rng(seed)
     indices = rng.permutation(m)
@@ -556,13 +549,13 @@ CORRECT = {
     return (np.take(X, train_idx, axis=1), np.take(Y, train_idx, axis=1),
             np.take(X, test_idx, axis=1), np.take(Y, test_idx, axis=1))
 '''),
-        "shuffle_then_slice": _fn(_SPLIT, '''
+        "shuffle_then_slice": fn(_SPLIT, '''
     permutation = np.random.default_rng(seed).permutation(X.shape[1])
     X_shuffled, Y_shuffled = X[:, permutation], Y[:, permutation]
     n = int(train_fraction * X.shape[1])
     return X_shuffled[:, :n], Y_shuffled[:, :n], X_shuffled[:, n:], Y_shuffled[:, n:]
 '''),
-        "permute_the_columns": _fn(_SPLIT, '''
+        "permute_the_columns": fn(_SPLIT, '''
     rng = np.random.default_rng(seed)
     stacked = rng.permutation(np.vstack([X, Y]).T).T
     n = int(train_fraction * X.shape[1])
@@ -572,7 +565,7 @@ CORRECT = {
 '''),
     },
     "normalize": {
-        "where_guard": _fn(_NORMALIZE, '''
+        "where_guard": fn(_NORMALIZE, '''
     if mean is None:
         mean = X.mean(axis=1).reshape(-1, 1)
         std = X.std(axis=1).reshape(-1, 1)
@@ -580,7 +573,7 @@ CORRECT = {
     X_norm = (X - mean) / std
     return X_norm, mean, std
 '''),
-        "by_hand": _fn(_NORMALIZE, '''
+        "by_hand": fn(_NORMALIZE, '''
     if mean is None and std is None:
         m = X.shape[1]
         mean = np.sum(X, axis=1, keepdims=True) / m
@@ -589,7 +582,7 @@ CORRECT = {
         std[std == 0] = 1.0
     return (X - mean) / std, mean, std
 '''),
-        "loop_over_features": _fn(_NORMALIZE, '''
+        "loop_over_features": fn(_NORMALIZE, '''
     n = X.shape[0]
     if mean is None:
         mean = np.zeros((n, 1))
@@ -669,7 +662,7 @@ CORRECT = {
         "log_space": _activation("softplus_derivative", "    return np.exp(-np.logaddexp(0, -Z))\n"),
     },
     "initialize_parameters_deep": {
-        "normal_with_scale": _fn(_INIT, '''
+        "normal_with_scale": fn(_INIT, '''
     rng = np.random.default_rng(seed)
     parameters = {}
     for l in range(1, len(layer_dims)):
@@ -677,7 +670,7 @@ CORRECT = {
         parameters[f"b{l}"] = np.zeros((layer_dims[l], 1))
     return parameters
 '''),
-        "zip_and_divide": _fn(_INIT, '''
+        "zip_and_divide": fn(_INIT, '''
     rng = np.random.default_rng(seed)
     parameters = {}
     for l, (n_prev, n) in enumerate(zip(layer_dims[:-1], layer_dims[1:]), start=1):
@@ -685,7 +678,7 @@ CORRECT = {
         parameters["b%d" % l] = np.zeros(shape=(n, 1))
     return parameters
 '''),
-        "biases_after_weights": _fn(_INIT, '''
+        "biases_after_weights": fn(_INIT, '''
     rng = np.random.default_rng(seed)
     L = len(layer_dims) - 1
     weights = [rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * math.sqrt(2.0 / layer_dims[l - 1])
@@ -698,16 +691,16 @@ CORRECT = {
 '''),
     },
     "forward_layer": {
-        "np_dot": _fn(_FORWARD_LAYER, '''
+        "np_dot": fn(_FORWARD_LAYER, '''
     Z = np.dot(W, A_prev) + b
     return ACTIVATIONS[activation](Z), (A_prev, W, b, Z)
 '''),
-        "einsum": _fn(_FORWARD_LAYER, '''
+        "einsum": fn(_FORWARD_LAYER, '''
     Z = np.einsum("ij,jk->ik", W, A_prev) + b
     A = ACTIVATIONS[activation](Z)
     return A, (A_prev, W, b, Z)
 '''),
-        "if_chain": _fn(_FORWARD_LAYER, '''
+        "if_chain": fn(_FORWARD_LAYER, '''
     Z = np.matmul(W, A_prev) + b
     if activation == "relu":
         A = relu(Z)
@@ -728,7 +721,7 @@ CORRECT = {
 '''),
     },
     "forward_propagation": {
-        "while_loop": _fn(_FORWARD, '''
+        "while_loop": fn(_FORWARD, '''
     caches = []
     A = X
     L = len(parameters) // 2
@@ -740,7 +733,7 @@ CORRECT = {
         l += 1
     return A, caches
 '''),
-        "inline_layers": _fn(_FORWARD, '''
+        "inline_layers": fn(_FORWARD, '''
     L = len(parameters) // 2
     A = X
     caches = []
@@ -751,7 +744,7 @@ CORRECT = {
         A = softmax(Z) if l == L else ACTIVATIONS[hidden_activation](Z)
     return A, caches
 '''),
-        "hidden_then_output": _fn(_FORWARD, '''
+        "hidden_then_output": fn(_FORWARD, '''
     L = len(parameters) // 2
     A, caches = X, []
     for l in range(1, L):
@@ -762,16 +755,16 @@ CORRECT = {
 '''),
     },
     "compute_cost": {
-        "clip_and_mean": _fn(_COST, "    return -np.mean(np.sum(Y * np.log(np.clip(AL, EPSILON, 1.0)), axis=0))\n"),
-        "true_class_probabilities": _fn(_COST, '''
+        "clip_and_mean": fn(_COST, "    return -np.mean(np.sum(Y * np.log(np.clip(AL, EPSILON, 1.0)), axis=0))\n"),
+        "true_class_probabilities": fn(_COST, '''
     m = Y.shape[1]
     p = AL[np.argmax(Y, axis=0), np.arange(m)]
     return -np.sum(np.log(np.maximum(p, EPSILON))) / m
 '''),
-        "epsilon_added": _fn(_COST, "    return -np.sum(Y * np.log(AL + EPSILON)) / Y.shape[1]\n"),
+        "epsilon_added": fn(_COST, "    return -np.sum(Y * np.log(AL + EPSILON)) / Y.shape[1]\n"),
     },
     "backward_layer": {
-        "einsum_and_mean": _fn(_BACKWARD_LAYER, '''
+        "einsum_and_mean": fn(_BACKWARD_LAYER, '''
     A_prev, W, b, Z = cache
     dZ = dA * DERIVATIVES[activation](Z)
     dW = np.einsum("ik,jk->ij", dZ, A_prev) / A_prev.shape[1]
@@ -779,7 +772,7 @@ CORRECT = {
     dA_prev = np.einsum("ji,jk->ik", W, dZ)
     return dA_prev, dW, db
 '''),
-        "loop_over_examples": _fn(_BACKWARD_LAYER, '''
+        "loop_over_examples": fn(_BACKWARD_LAYER, '''
     A_prev, W, b, Z = cache
     m = A_prev.shape[1]
     dZ = dA * DERIVATIVES[activation](Z)
@@ -790,7 +783,7 @@ CORRECT = {
         db += dZ[:, i:i + 1]
     return W.T @ dZ, dW / m, db / m
 '''),
-        "matmul_with_sum_as_product": _fn(_BACKWARD_LAYER, '''
+        "matmul_with_sum_as_product": fn(_BACKWARD_LAYER, '''
     A_prev, W, b, Z = cache
     m = A_prev.shape[1]
     dZ = np.multiply(dA, DERIVATIVES[activation](Z))
@@ -801,7 +794,7 @@ CORRECT = {
 '''),
     },
     "back_propagation": {
-        "inline_layers": _fn(_BACKWARD, '''
+        "inline_layers": fn(_BACKWARD, '''
     L = len(caches)
     m = AL.shape[1]
     grads = {}
@@ -815,7 +808,7 @@ CORRECT = {
         dA = W.T @ dZ
     return grads
 '''),
-        "zip_over_reversed_caches": _fn(_BACKWARD, '''
+        "zip_over_reversed_caches": fn(_BACKWARD, '''
     L = len(caches)
     m = Y.shape[1]
     A_prev, W, b, Z = caches[-1]
@@ -826,7 +819,7 @@ CORRECT = {
         dA, grads["dW" + str(l)], grads["db" + str(l)] = backward_layer(dA, cache, hidden_activation)
     return grads
 '''),
-        "keeps_dA_too": _fn(_BACKWARD, '''
+        "keeps_dA_too": fn(_BACKWARD, '''
     grads = {}
     L = len(caches)
     m = Y.shape[1]
@@ -844,15 +837,15 @@ CORRECT = {
 '''),
     },
     "update_step": {
-        "loop_over_layers": _fn(_UPDATE, _UPDATE_RIGHT),
-        "deep_copy_then_subtract": _fn(_UPDATE, '''
+        "loop_over_layers": fn(_UPDATE, _UPDATE_RIGHT),
+        "deep_copy_then_subtract": fn(_UPDATE, '''
     import copy
     new = copy.deepcopy(parameters)
     for name in new:
         new[name] -= learning_rate * grads["d" + name]
     return new
 '''),
-        "dict_copy_then_rebind": _fn(_UPDATE, '''
+        "dict_copy_then_rebind": fn(_UPDATE, '''
     new = dict(parameters)
     for key in parameters:
         new[key] = new[key] - learning_rate * grads["d" + key]
@@ -860,7 +853,7 @@ CORRECT = {
 '''),
     },
     "train": {
-        "shuffled_copies": _fn(_TRAIN, '''
+        "shuffled_copies": fn(_TRAIN, '''
     parameters = initialize_parameters_deep(layer_dims, seed=seed)
     rng = np.random.default_rng(seed)
     m = X.shape[1]
@@ -880,7 +873,7 @@ CORRECT = {
             print(f"epoch {epoch}: {cost:.4f}")
     return parameters, costs
 '''),
-        "np_split_batches": _fn(_TRAIN, '''
+        "np_split_batches": fn(_TRAIN, '''
     rng = np.random.default_rng(seed)
     parameters = initialize_parameters_deep(layer_dims, seed)
     m = X.shape[1]
@@ -893,27 +886,27 @@ CORRECT = {
         costs.append(compute_cost(forward_propagation(X, parameters, hidden_activation)[0], Y))
     return parameters, costs
 '''),
-        "while_loop": _fn(_TRAIN, _TRAIN_RIGHT.replace('''        for start in range(0, m, batch_size):
+        "while_loop": fn(_TRAIN, _TRAIN_RIGHT.replace('''        for start in range(0, m, batch_size):
             batch = permutation[start:start + batch_size]''', '''        start = 0
         while start < m:
             batch = permutation[start:min(start + batch_size, m)]
             start += batch_size''')),
     },
     "predict": {
-        "method_call": _fn(_PREDICT, "    return forward_propagation(X, parameters, hidden_activation)[0].argmax(axis=0)\n"),
-        "argmax_of_scores": _fn(_PREDICT, '''
+        "method_call": fn(_PREDICT, "    return forward_propagation(X, parameters, hidden_activation)[0].argmax(axis=0)\n"),
+        "argmax_of_scores": fn(_PREDICT, '''
     _, caches = forward_propagation(X, parameters, hidden_activation)
     ZL = caches[-1][3]
     return np.argmax(ZL, axis=0)
 '''),
-        "loop_over_columns": _fn(_PREDICT, '''
+        "loop_over_columns": fn(_PREDICT, '''
     AL, _ = forward_propagation(X, parameters, hidden_activation)
     return np.array([int(np.argmax(AL[:, i])) for i in range(AL.shape[1])])
 '''),
     },
     "accuracy": {
-        "count_nonzero": _fn(_ACCURACY, "    return np.count_nonzero(predictions == np.reshape(labels, -1)) / len(predictions)\n"),
-        "loop": _fn(_ACCURACY, '''
+        "count_nonzero": fn(_ACCURACY, "    return np.count_nonzero(predictions == np.reshape(labels, -1)) / len(predictions)\n"),
+        "loop": fn(_ACCURACY, '''
     labels = np.ravel(labels)
     correct = 0
     for p, t in zip(predictions, labels):
@@ -921,6 +914,6 @@ CORRECT = {
             correct += 1
     return correct / len(labels)
 '''),
-        "mean_of_flattened": _fn(_ACCURACY, "    return (np.asarray(predictions).flatten() == np.asarray(labels).flatten()).mean()\n"),
+        "mean_of_flattened": fn(_ACCURACY, "    return (np.asarray(predictions).flatten() == np.asarray(labels).flatten()).mean()\n"),
     },
 }

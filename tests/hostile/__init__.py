@@ -206,9 +206,9 @@ def _structure() -> list[Case]:
              honest="wrong_softmax", flags=("test_cells_changed",)),
         Case("reordered_cells", "cheat", "a test cell moved above its solution", reordered,
              flags=("test_cells_changed",)),
-        # nbgrader's OverwriteCells fails on it (KeyError 'grade_id'): a grading error, with a reason, for now.
+        # Plain nbgrader fails the whole submission on it (KeyError 'grade_id'); the toolkit grades it.
         Case("duplicated_test_cell", "cheat", "a test cell duplicated", duplicated, honest="wrong_softmax",
-             statuses=("graded", "invalid", "error"), flags=("test_cells_changed", "invalid")),
+             exact=True, flags=("test_cells_changed",)),
         Case("retyped_test_cell", "cheat", "the failing test cell turned into markdown", retyped,
              honest="wrong_softmax", statuses=("graded", "invalid"), flags=("test_cells_changed", "invalid")),
         Case("colab_saved", "benign", "saved by Colab: nbformat 4.0, no cell ids, Colab metadata", colab, exact=True),
