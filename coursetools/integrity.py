@@ -360,6 +360,15 @@ class AttestationServer:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._thread is not None and self._thread.is_alive():
+            # Wake the thread blocked in accept() with a connection of our own (an empty request it skips), instead
+            # of waiting out its 0.5 s timeout on every submission's critical path.
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as wake:
+                    wake.settimeout(1)
+                    wake.connect(str(self.path))
+            except OSError:
+                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self._sock is not None:
@@ -931,6 +940,23 @@ def flag_codes(autograded_dir: Path) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
+_course_notebooks: dict[tuple[str, int, int], object] = {}
+
+
+def _course_notebook(path: Path):
+    """The course's source or release notebook (read once per version: the review reads, never changes it)."""
+    import nbformat
+
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _course_notebooks:
+        _course_notebooks[key] = nbformat.read(path, as_version=4)
+    return _course_notebooks[key]
+
+
 def check_outcome(cd, assignment: str, student: str, outcome, result) -> Review:
     """Review one notebook's outcome of autograde and apply the review; returns it.
 
@@ -956,9 +982,8 @@ def check_outcome(cd, assignment: str, student: str, outcome, result) -> Review:
                 submitted = None
         executed = nbformat.reads(outcome.executed, as_version=4) if getattr(outcome, "executed", None) else None
         scores = {c.grade_id: float(c.score or 0.0) for c in result.cells if getattr(c, "notebook", name) == name}
-        source_path, release_path = cd.source_notebook(assignment, name), cd.release_notebook(assignment, name)
-        source = nbformat.read(source_path, as_version=4) if source_path.is_file() else None
-        release = nbformat.read(release_path, as_version=4) if release_path.is_file() else None
+        source = _course_notebook(cd.source_notebook(assignment, name))
+        release = _course_notebook(cd.release_notebook(assignment, name))
         found = review(assignment, submitted=submitted, executed=executed, scores=scores,
                        report=getattr(outcome, "sandbox", None), status=outcome.status,
                        reason=getattr(outcome, "reason", ""), source=source, release=release)

@@ -256,6 +256,13 @@ def _shutdown(km) -> None:
             pass
     try:
         kernels.kill(km)
+        # Reap the killed process here: jupyter_client would poll for its end at 0.1 s intervals.
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            process.wait(timeout=5)
+    except Exception:  # noqa: BLE001 - shutdown_kernel below tries again
+        pass
+    try:
         run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # noqa: BLE001 - the kernel is gone either way
         pass
