@@ -316,12 +316,13 @@ def _start_dask(workers: int | None, scheduler: str | None):
 def autograde(assignment: str, cd: CourseDir | None = None, *, workers: int | None = None,
               scheduler: str | None = None, force: bool = False, cell_timeout: float | None = None,
               notebook_timeout: float | None = DEFAULT_NOTEBOOK_TIMEOUT, students: list[str] | None = None,
-              progress: bool = True, client=None, progress_position: int = 0) -> Batch:
+              progress: bool = True, client=None, progress_position: int = 0, announce: bool = True) -> Batch:
     """Grade ``assignment`` for every student folder in submitted/ (or the named ``students``).
 
     ``workers``: Dask worker processes of the local cluster (default: one per core); ``scheduler``: address of an
     existing Dask scheduler instead; ``client``: an existing ``distributed.Client`` instead of both.
     ``cell_timeout`` overrides nbgrader's ``Execute.timeout``; ``notebook_timeout`` limits a whole notebook.
+    ``announce``: print how student code is isolated before grading (with the progress bar).
     """
     from nbgrader.api import MissingEntry
 
@@ -400,7 +401,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, workers: int | No
 
     if jobs:
         batch.notice = prepare(assignment)
-        if progress:
+        if progress and announce:
             bar.clear()
             print(batch.notice, file=sys.stderr)
         _run(jobs, make_job, recorder, done, workers, scheduler, client, batch)
@@ -498,8 +499,7 @@ def _raise(error: BaseException):
 def summary(batch: Batch) -> str:
     """A few lines for the terminal: counts by status, the submissions that need a look, the time."""
     counts = batch.counts()
-    lines = [batch.notice] if batch.notice.startswith("WARNING") else []
-    lines += [f"{batch.assignment}: {len(batch.results)} submissions, "
+    lines = [f"{batch.assignment}: {len(batch.results)} submissions, "
              + ", ".join(f"{n} {results.LABELS.get(s, s)}" for s, n in sorted(counts.items(), key=lambda kv: results.STATUSES.index(kv[0])))
              + (f" ({len(batch.skipped)} unchanged since the last run, not regraded)" if batch.skipped else "")]
     for r in batch.results:

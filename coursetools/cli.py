@@ -194,6 +194,8 @@ def _autograde(args) -> int:
                               cell_timeout=args.cell_timeout,
                               notebook_timeout=args.notebook_timeout or grading.DEFAULT_NOTEBOOK_TIMEOUT,
                               students=args.students, progress=not args.no_progress)
+    if args.no_progress and batch.notice:
+        print(batch.notice, file=sys.stderr)
     print(grading.summary(batch))
     return 0
 

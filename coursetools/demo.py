@@ -80,13 +80,15 @@ def demo(root: Path | None = None, workers: int | None = None, force: bool = Fal
     unexpected = []
     say(f"autograding {len(course.assignments)} assignments side by side on one Dask cluster "
         f"(per-notebook limit {DEMO_NOTEBOOK_TIMEOUT:g} s)...")
+    say(sandbox.require())
     client, cluster = grading._start_dask(workers, None)
     try:
         # The assignments' batches share the cluster, so one slow notebook does not hold the others up.
         with ThreadPoolExecutor(max_workers=len(course.assignments)) as pool:
             batches = list(pool.map(
                 lambda item: grading.autograde(item[1], cd, force=force, progress=progress, client=client,
-                                               notebook_timeout=DEMO_NOTEBOOK_TIMEOUT, progress_position=item[0]),
+                                               notebook_timeout=DEMO_NOTEBOOK_TIMEOUT, progress_position=item[0],
+                                               announce=False),
                 enumerate(course.assignments)))
     finally:
         grading.close_dask(client, cluster)

@@ -49,3 +49,33 @@ def test_unknown_assignment_is_a_clear_error(tmp_path, capsys):
     code = main(["autograde", "no_such_assignment", "--root", str(tmp_path), "--no-progress"])
     assert code == 2
     assert "release it first" in capsys.readouterr().err
+
+
+def test_autograde_without_bubblewrap_refuses_and_says_what_to_do(tmp_path, monkeypatch, capsys):
+    """No sandbox, no grading: the command stops before running any submission and names the fix and the way out."""
+    from coursetools import results
+    from coursetools.cli import main
+    from tests.toolkit_course import REFERENCE, TINY, answered, make_course, submit
+
+    cd = make_course(tmp_path / "course")
+    submit(cd, "alice", answered(cd, REFERENCE))
+    monkeypatch.setenv("COURSETOOLS_BWRAP", str(tmp_path / "no-bwrap-here"))
+    monkeypatch.delenv("COURSETOOLS_SANDBOX", raising=False)
+    code = main(["autograde", TINY, "--root", str(cd.root), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Cannot isolate student code" in err and "apt-get install bubblewrap" in err and "--no-sandbox" in err
+    assert results.load(cd.autograded_dir("alice", TINY)) is None, "nothing may be graded unisolated"
+
+
+def test_no_sandbox_flag_is_passed_to_the_workers(monkeypatch):
+    """--no-sandbox is an environment setting, so that the Dask worker processes (started afterwards) inherit it."""
+    from coursetools import sandbox
+    from coursetools.cli import _no_sandbox
+
+    monkeypatch.delenv(sandbox.ENV_MODE, raising=False)
+    _no_sandbox(build_parser().parse_args(["autograde", "a"]))
+    assert sandbox.enabled()
+    _no_sandbox(build_parser().parse_args(["autograde", "a", "--no-sandbox"]))
+    assert not sandbox.enabled()
+    monkeypatch.delenv(sandbox.ENV_MODE, raising=False)

@@ -155,6 +155,22 @@ def test_grades_table_and_csv(filled, tmp_path):
     assert data["bob"]["test_f"] == "0" and data["bob"]["total"] == "1" and data["bob"]["max_total"] == "3"
     assert data["carol"]["total"] == "" and data["carol"]["status"] == "no_submission"
     assert "alice" in text_table(t) and "3/3" in text_table(t)
+    assert data["alice"]["flags"] == "" and data["alice"]["needs_manual_grade"] == ""
+
+
+def test_integrity_flags_reach_the_csv_and_the_report(filled, tmp_path):
+    from coursetools import integrity
+    from coursetools.gradebook_export import table, write_csv
+    from coursetools.report import report
+
+    review = integrity.Review()
+    review.add("tampering", integrity.CHEAT, "replaced in the kernel while grading: numpy.allclose")
+    integrity.save(review, filled.autograded_dir("alice", "hw"))
+    data = {r["student"]: r for r in csv.DictReader(write_csv(table(filled), tmp_path / "grades.csv").open())}
+    assert "numpy.allclose" in data["alice"]["flags"] and data["alice"]["needs_manual_grade"] == "yes"
+    assert data["bob"]["flags"] == "" and data["bob"]["needs_manual_grade"] == ""
+    html = report(filled, tmp_path / "r.html").read_text()
+    assert "flagged for a look" in html and "numpy.allclose" in html
 
 
 def test_feedback_page_shows_points_and_messages_only(filled):
