@@ -29,6 +29,9 @@ from .notebooks import read_notebook
 #: several fighting over the cores that parallel grading already fills.
 GRADING_ENVIRONMENT = {"NBGRADER_EXECUTION": "autograde", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                        "MKL_NUM_THREADS": "1"}
+#: Kernel arguments for the grader's own kernels: ipykernel's start-up notice about unencrypted local TCP (the
+#: connection never leaves this machine) would otherwise print in every instructor command.
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ def execute_and_score(notebook: nbformat.NotebookNode, stop_after: str | None = 
             # not the submission's fault.
             for attempt in (1, 2):
                 client = NotebookClient(notebook, timeout=timeout, startup_timeout=180, kernel_name="python3",
-                                        allow_errors=True, resources={"metadata": {"path": workdir}})
+                                        allow_errors=True, resources={"metadata": {"path": workdir}},
+                                        extra_arguments=QUIET_KERNEL)
                 try:
                     client.execute()
                     break

@@ -254,8 +254,10 @@ def _run_source(assignment: str, digest: str, timeout: float) -> Record:
         log_path.touch()
         env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "COURSE_REFERENCE_RECORD": str(log_path)}
         env.pop("COURSE_GRADER_SOCKET", None)
+        from .grading import QUIET_KERNEL
+
         client = NotebookClient(notebook, timeout=int(timeout), kernel_name="python3", allow_errors=True,
-                                resources={"metadata": {"path": workdir}})
+                                resources={"metadata": {"path": workdir}}, extra_arguments=QUIET_KERNEL)
         offset = 0
         with client.setup_kernel(env=env, cwd=workdir):
             for index, cell in enumerate(notebook.cells):

@@ -8,20 +8,19 @@ Every grade, comment and autograded notebook must match.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from coursetools import autograde as grading
 from coursetools import feedback, integrity, publish, sample_class, settings
 from coursetools.coursedir import CourseDir
 from coursetools.notebooks import read_notebook
+from tests.toolkit_course import colab_saved
 
 pytestmark = pytest.mark.slow
 COURSE = settings.load()
@@ -45,13 +44,7 @@ def _class(cd: CourseDir) -> list[sample_class.Submission]:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_softmax":
             cell.source = "pass  # the student 'fixed' the failing test"
     subs.append(sample_class.Submission("edited-test", dump(edited), ""))
-    colab = json.loads(nbformat.writes(reference))
-    colab["nbformat_minor"] = 0
-    for cell in colab["cells"]:
-        cell.pop("id", None)
-        cell["metadata"].pop("deletable", None)
-        cell["metadata"].pop("editable", None)
-    subs.append(sample_class.Submission("colab-saved", json.dumps(colab).encode(), ""))
+    subs.append(sample_class.Submission("colab-saved", colab_saved(reference).encode(), ""))
     return subs
 
 
