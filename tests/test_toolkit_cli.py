@@ -73,9 +73,10 @@ def test_no_sandbox_flag_is_passed_to_the_workers(monkeypatch):
     from coursetools import sandbox
     from coursetools.cli import _no_sandbox
 
-    monkeypatch.delenv(sandbox.ENV_MODE, raising=False)
+    # setenv records the variable's state before the test, so that teardown restores it (a later test in this
+    # process must not inherit "off").
+    monkeypatch.setenv(sandbox.ENV_MODE, "required")
     _no_sandbox(build_parser().parse_args(["autograde", "a"]))
     assert sandbox.enabled()
     _no_sandbox(build_parser().parse_args(["autograde", "a", "--no-sandbox"]))
     assert not sandbox.enabled()
-    monkeypatch.delenv(sandbox.ENV_MODE, raising=False)
