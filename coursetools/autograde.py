@@ -204,7 +204,7 @@ class Recorder:
         for relative, path in _files(self.cd.submission_dir(student, self.assignment), self.ignore + ["*.ipynb"]).items():
             (dest / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, dest / relative)
-        for relative, path in _files(self.cd.root / "source" / self.assignment, self.ignore + ["*.ipynb"]).items():
+        for relative, path in _files(self.cd.source_dir(self.assignment), self.ignore + ["*.ipynb"]).items():
             (dest / relative).parent.mkdir(parents=True, exist_ok=True)
             if (dest / relative).exists():
                 (dest / relative).unlink()
@@ -358,7 +358,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, workers: int | No
     batch = Batch(assignment)
     jobs: list[tuple[str, dict[str, Path], str]] = []  # (student, files, content hash)
     source_files = {rel: p.read_bytes() for rel, p in
-                    _files(cd.root / "source" / assignment, recorder.ignore + ["*.ipynb"]).items()}
+                    _files(cd.source_dir(assignment), recorder.ignore + ["*.ipynb"]).items()}
     bar = _progress(len(everyone), assignment, progress, progress_position)
     counts: dict[str, int] = {}
 

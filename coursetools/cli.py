@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
 from .coursedir import CourseDir, redact
-
-# jsonschema (imported by nbformat) imports rfc3987_syntax when it is installed, for IRI format checks that neither
-# nbformat nor nbgrader use; building its grammar costs about 2 s of CPU in every process. The toolkit's processes
-# (the command and each Dask worker) skip it.
-sys.modules.setdefault("rfc3987_syntax", None)
 
 DESCRIPTION = """The instructor toolkit of the course: release assignments, collect and autograde submissions (in
 parallel, on Dask), write feedback, grades and a class report. Every command works on a course folder in nbgrader's
@@ -29,9 +23,9 @@ NO_SANDBOX_HELP = ("grade WITHOUT isolating student code (no bubblewrap sandbox)
 def _no_sandbox(args) -> None:
     """--no-sandbox: set before the Dask workers start, which inherit it."""
     if getattr(args, "no_sandbox", False):
-        from .sandbox import ENV_MODE
+        from . import sandbox
 
-        os.environ[ENV_MODE] = "off"
+        sandbox.disable()
 
 
 def _course_options() -> argparse.ArgumentParser:

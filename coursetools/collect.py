@@ -122,7 +122,7 @@ def collect(assignment: str, source: Path, cd: CourseDir | None = None, *, layou
     pattern = re.compile(regexp or LAYOUTS[layout])
     if "student_id" not in pattern.groupindex:
         raise ValueError("the regular expression must have a (?P<student_id>...) group")
-    notebooks = sorted(p.stem for p in (cd.root / "release" / assignment).glob("*.ipynb")) or [assignment]
+    notebooks = sorted(p.stem for p in cd.release_dir(assignment).glob("*.ipynb")) or [assignment]
     allowed = read_roster(roster) if roster else None
     report = CollectReport(assignment)
     with tempfile.TemporaryDirectory(prefix="collect-") as scratch:

@@ -86,11 +86,17 @@ class CourseDir:
     def reports(self) -> Path:
         return self.root / "reports"
 
+    def source_dir(self, assignment: str) -> Path:
+        return self.root / "source" / assignment
+
+    def release_dir(self, assignment: str) -> Path:
+        return self.root / "release" / assignment
+
     def source_notebook(self, assignment: str, notebook: str | None = None) -> Path:
-        return self.root / "source" / assignment / f"{notebook or assignment}.ipynb"
+        return self.source_dir(assignment) / f"{notebook or assignment}.ipynb"
 
     def release_notebook(self, assignment: str, notebook: str | None = None) -> Path:
-        return self.root / "release" / assignment / f"{notebook or assignment}.ipynb"
+        return self.release_dir(assignment) / f"{notebook or assignment}.ipynb"
 
     def submission_dir(self, student: str, assignment: str) -> Path:
         return self.submitted / student / assignment

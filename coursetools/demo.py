@@ -11,7 +11,6 @@ Re-running it works and is quick: unchanged submissions are not graded again (``
 
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,7 +56,7 @@ def demo(root: Path | None = None, workers: int | None = None, force: bool = Fal
     if sandbox.enabled() and not ok:
         # The sample class is our own code, so the demo may run it unisolated; a real class may not (autograde
         # refuses unless --no-sandbox).
-        os.environ[sandbox.ENV_MODE] = "off"
+        sandbox.disable()
         say(f"NOTE: no sandbox on this machine ({why}); the demo grades its own sample class without one. "
             f"Real submissions need it: {sandbox.INSTALL_HELP}")
     began = time.perf_counter()

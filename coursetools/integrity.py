@@ -153,7 +153,7 @@ def source_notebook(assignment: str) -> Path:
     """The repository's source notebook: where ``helpers.reference`` reads the reference solutions."""
     if not ASSIGNMENT_NAME.match(assignment or ""):
         raise RecordError(f"not an assignment name: {assignment!r}")
-    path = settings.ROOT / "source" / assignment / f"{assignment}.ipynb"
+    path = settings.load().source_notebook(assignment)
     if not path.is_file():
         raise RecordError(f"no source notebook for {assignment!r}")
     return path
@@ -874,7 +874,7 @@ def review(assignment: str, *, submitted=None, executed=None, scores: dict[str, 
 def _released(assignment: str):
     import nbformat
 
-    path = settings.ROOT / "release" / assignment / f"{assignment}.ipynb"
+    path = settings.load().release_notebook(assignment)
     return nbformat.read(path, as_version=4) if path.is_file() else None
 
 

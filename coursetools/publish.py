@@ -61,7 +61,7 @@ def release(assignments: list[str] | None = None, cd: CourseDir | None = None, v
         cd.write_nbgrader_config()
     for assignment in names:
         if cd.root != course.root and course.source_notebook(assignment).is_file():
-            target = cd.root / "source" / assignment
+            target = cd.source_dir(assignment)
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(course.source / assignment, target)

@@ -161,6 +161,11 @@ def enabled(environ: dict | None = None) -> bool:
     return value not in ("off", "0", "no", "false", "none")
 
 
+def disable() -> None:
+    """Grade without the sandbox from now on, in this process and the workers it starts (``--no-sandbox``)."""
+    os.environ[ENV_MODE] = "off"
+
+
 def require(allow_unsandboxed: bool = False) -> str:
     """Check before a batch that its submissions can be isolated; the line to print in autograde's output.
 

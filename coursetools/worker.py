@@ -31,7 +31,6 @@ import json
 import os
 import shutil
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -39,16 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-# jsonschema (imported by nbformat) imports rfc3987_syntax when it is installed, for IRI format checks that neither
-# nbformat nor nbgrader use; building its grammar costs about 2 s of CPU in every process. The toolkit's processes
-# (the command and each Dask worker) skip it.
-sys.modules.setdefault("rfc3987_syntax", None)
+import nbformat
+from traitlets.config import Config
 
-import nbformat  # noqa: E402
-from traitlets.config import Config  # noqa: E402
-
-from . import kernels, sandbox  # noqa: E402
-from .results import ERROR, GRADED, INVALID, KERNEL_DIED, MISSING, TIMED_OUT, worst  # noqa: E402
+from . import kernels, sandbox
+from .results import ERROR, GRADED, INVALID, KERNEL_DIED, MISSING, TIMED_OUT, worst
 
 #: The ename nbgrader's Execute gives a cell that exceeded the per-cell limit (``Execute.error_on_timeout``).
 CELL_TIMEOUT_ENAME = "CellTimeoutError"
@@ -580,12 +574,13 @@ def _read(data: bytes) -> nbformat.NotebookNode:
     except UnicodeDecodeError as error:
         raise ValueError(f"not a notebook: the file is not UTF-8 text ({error.reason} at byte {error.start})")
     try:
-        json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
-    try:
         notebook = nbformat.reads(text, as_version=4)
     except NotJSONError as error:
+        # Parsed again only on failure, for the line and column a student can look up.
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as detail:
+            raise ValueError(f"not valid JSON: {detail.msg} at line {detail.lineno}, column {detail.colno}") from None
         raise ValueError(f"not valid JSON: {error}") from None
     except Exception as error:  # noqa: BLE001 - any reader error means the file is no notebook
         raise ValueError(f"not a Jupyter notebook: {type(error).__name__}: {error}") from None

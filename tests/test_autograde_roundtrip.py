@@ -8,10 +8,7 @@ agrees with nbgrader on every student.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -22,6 +19,7 @@ from coursetools.grading import execute_and_score, solution_code
 from coursetools.notebooks import read_notebook
 from coursetools.release import generate
 from tests.corpus import a01_numpy_basics as corpus
+from tests.toolkit_course import colab_saved, nbgrader_autograde
 
 pytestmark = pytest.mark.slow
 COURSE = settings.load()
@@ -67,14 +65,7 @@ def _class(release: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
 
 def _write(notebook: nbformat.NotebookNode, path: Path, colab: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.loads(nbformat.writes(notebook))
-    if colab:
-        data["nbformat_minor"] = 0
-        for cell in data["cells"]:
-            cell.pop("id", None)
-            cell["metadata"].pop("deletable", None)
-            cell["metadata"].pop("editable", None)
-    path.write_text(json.dumps(data, indent=1))
+    path.write_text(colab_saved(notebook) if colab else nbformat.writes(notebook))
 
 
 def test_nbgrader_autograde_round_trip(tmp_path):
@@ -86,12 +77,7 @@ def test_nbgrader_autograde_round_trip(tmp_path):
     for student, notebook in students.items():
         _write(notebook, root / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", colab=student == "colab_saved")
 
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--create",
-         f"--CourseDirectory.root={root}", f"--CourseDirectory.db_url={db_url}"],
-        cwd=COURSE.root, env=env, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
+    nbgrader_autograde(ASSIGNMENT, root, db_url, timeout=900)
 
     from nbgrader.api import Gradebook
 

@@ -3,7 +3,6 @@ report; and a second run that works too (idempotent) and regrades nothing."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from coursetools import settings
+from tests.toolkit_course import venv_environment
 
 pytestmark = pytest.mark.slow
 COURSE = settings.load()
 
 
 def _demo(root: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run([sys.executable, "-m", "coursetools", "demo", "--root", str(root), "--no-progress"],
-                          cwd=COURSE.root, env=env, capture_output=True, text=True, timeout=1500)
+                          cwd=COURSE.root, env=venv_environment(), capture_output=True, text=True, timeout=1500)
 
 
 def test_demo_runs_twice(tmp_path):

@@ -8,11 +8,7 @@ Every grade, comment and autograded notebook must match.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +16,7 @@ from coursetools import autograde as grading
 from coursetools import feedback, integrity, publish, sample_class, settings
 from coursetools.coursedir import CourseDir
 from coursetools.notebooks import read_notebook
-from tests.toolkit_course import colab_saved
+from tests.toolkit_course import colab_saved, nbgrader_autograde
 
 pytestmark = pytest.mark.slow
 COURSE = settings.load()
@@ -59,12 +55,7 @@ def pair(tmp_path_factory):
     shutil.copytree(serial.root, parallel_root)
     parallel = CourseDir.open(parallel_root)
 
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "autograde", A, "--create",
-         f"--CourseDirectory.root={serial.root}", f"--CourseDirectory.db_url={serial.db_url}"],
-        cwd=COURSE.root, env=env, capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stderr[-3000:]
+    nbgrader_autograde(A, serial.root, serial.db_url)
     batch = grading.autograde(A, parallel, workers=2, progress=False)
     return serial, parallel, batch, subs
 

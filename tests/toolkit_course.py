@@ -7,10 +7,14 @@ PostgreSQL) stay fast; the test of equality with nbgrader uses the real assignme
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 
+from coursetools import settings
 from coursetools.authoring import build
 from coursetools.coursedir import CourseDir
 from coursetools.notebooks import read_notebook, write_notebook
@@ -107,3 +111,17 @@ def colab_saved(notebook: nbformat.NotebookNode) -> str:
         cell["metadata"].pop("deletable", None)
         cell["metadata"].pop("editable", None)
     return json.dumps(data, indent=1)
+
+
+def venv_environment() -> dict[str, str]:
+    """This environment with the course's Python first on PATH (nbgrader's gradebook shells out to ``alembic``)."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def nbgrader_autograde(assignment: str, root: Path, db_url: str, timeout: float = 1200) -> None:
+    """Plain serial ``nbgrader autograde --create`` of every submission in ``root``: the reference behaviour."""
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", assignment, "--create",
+         f"--CourseDirectory.root={root}", f"--CourseDirectory.db_url={db_url}"],
+        cwd=settings.ROOT, env=venv_environment(), capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr[-3000:]
