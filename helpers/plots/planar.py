@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .plotting import plot_decision_boundary
+from . import plot_decision_boundary
 
 
 def plot_planar_data(X_train: np.ndarray, Y_train: np.ndarray, X_test: np.ndarray, Y_test: np.ndarray):
