@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from coursetools import settings  # noqa: E402
+from coursetools.course import settings  # noqa: E402
 
 course = settings.load()
 c = get_config()  # noqa: F821 - provided by nbgrader

@@ -15,11 +15,11 @@ import os
 import warnings
 
 import numpy as np
+from _measure import accuracy, best_time, machine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from _measure import accuracy, best_time, machine
 from helpers.datasets import load_cat_dataset
 from helpers.reference import solutions
 

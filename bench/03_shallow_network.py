@@ -19,11 +19,11 @@ import argparse
 import warnings
 
 import numpy as np
+from _measure import best_time, machine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from _measure import best_time, machine
 from helpers.datasets import load_planar_dataset
 from helpers.reference import solutions
 

@@ -38,9 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coursetools import publish, results, sample_class, settings  # noqa: E402
-from coursetools.coursedir import CourseDir  # noqa: E402
-from coursetools.notebooks import read_notebook  # noqa: E402
+from coursetools import samples  # noqa: E402
+from coursetools.commands import release  # noqa: E402
+from coursetools.course import settings  # noqa: E402
+from coursetools.course.coursedir import CourseDir  # noqa: E402
+from coursetools.course.notebooks import read_notebook  # noqa: E402
+from coursetools.grading import results  # noqa: E402
 
 
 def cell_seconds(path: Path) -> float | None:
@@ -121,9 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     if scratch.exists():
         shutil.rmtree(scratch)
     serial, parallel = CourseDir.open(scratch / "serial"), CourseDir.open(scratch / "parallel")
-    publish.release([assignment], serial, verify=False)
-    subs = sample_class.bench_class(serial, assignment, n)
-    sample_class.write(serial, assignment, subs)
+    release.release([assignment], serial, verify=False)
+    subs = samples.bench_class(serial, assignment, n)
+    samples.write(serial, assignment, subs)
     shutil.copytree(serial.root, parallel.root)
     parallel = CourseDir.open(parallel.root)
     sandboxed = None

@@ -8,7 +8,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
-
 def plot_activations(z: np.ndarray, functions: Mapping[str, tuple[Callable, Callable]]):
     """One panel per activation: the function (solid) and its derivative (dashed) on the points ``z``.
 

@@ -8,9 +8,9 @@ the two can never drift apart.
 This subpackage is instructor-only: it is left out of the student package (see ``pyproject.toml``), and it
 only works inside the instructor's checkout, where ``source/`` exists.
 
-While a submission is graded, none of this is visible: the grading sandbox (``coursetools/sandbox.py``) replaces this
+While a submission is graded, none of this is visible: the grading sandbox (``coursetools/sandbox/``) replaces this
 package with a stub whose ``solutions()`` returns proxies, and the grader answers for them from outside the sandbox
-(``coursetools/integrity.py``), using what it recorded by running the source notebook through :func:`solutions`
+(``coursetools/integrity/``), using what it recorded by running the source notebook through :func:`solutions`
 with ``COURSE_REFERENCE_RECORD`` set (then every hidden case and reference call is written down).
 """
 
@@ -19,16 +19,14 @@ from __future__ import annotations
 import json
 import os
 import types
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+
+from helpers.checks import ReferenceUnavailable
 
 #: The repository root: helpers/reference/__init__.py -> helpers/reference -> helpers -> root.
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRECTORY = REPOSITORY_ROOT / "source"
-
-
-class ReferenceUnavailable(RuntimeError):
-    """The reference solutions can only be loaded in the instructor's checkout."""
 
 
 def source_notebook(assignment: str) -> Path:
@@ -65,13 +63,13 @@ def solutions(assignment: str) -> types.ModuleType:
     """
     module = _solutions(assignment)
     if os.environ.get("COURSE_REFERENCE_RECORD"):
-        from helpers.checks import recording_solutions
+        from helpers.checks._grader import recording_solutions
 
         return recording_solutions(assignment, module)
     return module
 
 
-@lru_cache(maxsize=None)
+@cache
 def _solutions(assignment: str) -> types.ModuleType:
     path = source_notebook(assignment)
     notebook = json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,78 @@
+"""The course settings, read once from ``course.toml`` at the repository root."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import tomllib
+
+#: The course repository: coursetools/course/settings.py -> coursetools/course -> coursetools -> root.
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Course:
+    """What the toolkit needs to know about the course; see ``course.toml`` for the meaning of each field."""
+
+    root: Path
+    id: str
+    title: str
+    github_repository: str
+    branch: str
+    helpers_ref: str
+    assignments: tuple[str, ...]
+    #: course.toml's other tables (``[sandbox]``...), as read: the layers that own them interpret them.
+    sections: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def section(self, name: str) -> dict:
+        """A table of course.toml other than ``[course]`` (empty when absent)."""
+        value = self.sections.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def source(self) -> Path:
+        return self.root / "source"
+
+    @property
+    def release(self) -> Path:
+        return self.root / "release"
+
+    def source_notebook(self, assignment: str) -> Path:
+        return self.source / assignment / f"{assignment}.ipynb"
+
+    def release_notebook(self, assignment: str) -> Path:
+        return self.release / assignment / f"{assignment}.ipynb"
+
+    def colab_url(self, assignment: str) -> str:
+        """The address that opens the release notebook on Colab."""
+        return (f"https://colab.research.google.com/github/{self.github_repository}/blob/{self.branch}"
+                f"/release/{assignment}/{assignment}.ipynb")
+
+    @property
+    def helpers_pip_spec(self) -> str:
+        """What Colab installs: the student package at the pinned tag."""
+        return f"dl-numpy-course-helpers @ git+https://github.com/{self.github_repository}@{self.helpers_ref}"
+
+
+@cache
+def load(root: Path = ROOT) -> Course:
+    """The course settings of the checkout at ``root``."""
+    with open(root / "course.toml", "rb") as f:
+        tables = tomllib.load(f)
+    data = tables.pop("course")
+    return Course(root=root, id=data["id"], title=data["title"], github_repository=data["github_repository"],
+                  branch=data["branch"], helpers_ref=data["helpers_ref"], assignments=tuple(data["assignments"]),
+                  sections=tables)
+
+
+def cache_dir() -> Path:
+    """Where the grader keeps what students must never see (the recorded hidden cases): never shown in a sandbox.
+
+    ``COURSETOOLS_CACHE`` moves it (for example to a disk shared by a cluster's grading machines).
+    """
+    base = os.environ.get("COURSETOOLS_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "coursetools")
+    return Path(base)

@@ -1,0 +1,43 @@
+"""The Dask cluster that grades: a local one (worker processes on this machine) or an existing one (``--scheduler``).
+
+The scheduler and the workers need the course checkout with the helpers installed (``pip install -e .``) and
+``coursetools`` importable (start them from the checkout's root, or put it on PYTHONPATH): the scheduler unpickles
+the tasks too; submissions and settings travel with the tasks, so
+workers need no shared file system and no particular environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from .kernels import discard_spare_kernel
+
+
+def start(workers: int | None = None, scheduler: str | None = None):
+    """``(client, cluster)``: a client of the scheduler at ``scheduler``, or of a new local cluster (then returned)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    # A submission that kills its worker twice is reported, not retried forever.
+    dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.worker.daemon": False})
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                           dashboard_address=":0", silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def close(client, cluster=None) -> None:
+    """Stop the workers' spare kernels (and remove their folders), then close the client and the local cluster.
+
+    The workers of an existing cluster (``--scheduler``) outlive the batch: they are left without idle kernels.
+    """
+    try:
+        client.run(discard_spare_kernel)
+    except Exception:  # noqa: BLE001 - workers gone already
+        pass
+    client.close()
+    if cluster is not None:
+        cluster.close()

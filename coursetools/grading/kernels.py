@@ -1,0 +1,206 @@
+"""Kernels for submissions: started (sandboxed as the job says), handed to one notebook, then killed.
+
+Every kernel that executes a submission comes from :func:`start_kernel`, which asks :func:`coursetools.sandbox.
+kernel_manager` for it with the job's sandbox settings and the grader's service for the hidden tests (an
+:class:`~coursetools.integrity.AttestationServer`, bound to the assignment when a job takes the kernel).
+
+To take the kernel start-up (about a second) off each submission, a worker process keeps one spare: when it starts
+a submission it starts the kernel of its next one, in a fresh folder (:class:`Spare`). A spare has run no code of
+anyone's and is never reused after a notebook; it is discarded when the settings change or it grows old.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from queue import Empty
+
+from jupyter_core.utils import run_sync
+
+from .. import sandbox
+from ..integrity import AttestationServer
+from ..sandbox import SandboxSettings
+
+#: A spare older than this is replaced (the course code may have changed meanwhile).
+SPARE_MAX_AGE = 600.0
+
+
+def kernel_environment() -> dict[str, str]:
+    """The environment a kernel is started with (the sandbox keeps only an allow list of it)."""
+    env = dict(os.environ)
+    env["NBGRADER_EXECUTION"] = "autograde"
+    return env
+
+
+def kernel_arguments(execute) -> list[str]:
+    """The kernel command-line arguments nbclient would pass (see NotebookClient.async_start_new_kernel)."""
+    arguments = list(execute.extra_arguments)
+    if execute.ipython_hist_file and not any(a.startswith("--HistoryManager.hist_file") for a in arguments):
+        arguments.append(f"--HistoryManager.hist_file={execute.ipython_hist_file}")
+    return arguments
+
+
+def _attestation(socket_path: Path, uid: int | None, current_code) -> AttestationServer:
+    return AttestationServer(None, socket_path, uid=uid, current_code=current_code)
+
+
+def start_kernel(workdir: Path, arguments: list[str], settings: SandboxSettings):
+    """Start a kernel for a submission in ``workdir``, isolated as ``settings`` say; returns its started manager."""
+    km = sandbox.kernel_manager(workdir, settings, service=_attestation)
+    run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_environment(), extra_arguments=arguments)
+    return km
+
+
+def bind(km, record) -> None:
+    """Let the kernel's grader service answer for ``record``'s assignment (nothing to do without a sandbox)."""
+    service = getattr(km, "service", None)
+    if service is not None:
+        service.bind(record)
+
+
+def is_alive(km) -> bool:
+    return bool(run_sync(km.is_alive)())
+
+
+def shutdown(km) -> None:
+    """Kill the kernel at once and release everything it held (its client, its folder of sockets); idempotent."""
+    if km.__dict__.get("coursetools_shut_down"):
+        return
+    km.coursetools_shut_down = True
+    kc = km.__dict__.pop("prepared_client", None)
+    if kc is not None:
+        try:
+            kc.stop_channels()
+        except Exception:  # noqa: BLE001
+            pass
+    try:
+        sandbox.kill(km)
+        # Reap the killed process here: jupyter_client would poll for its end at 0.1 s intervals.
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            process.wait(timeout=5)
+    except Exception:  # noqa: BLE001 - shutdown_kernel below tries again
+        pass
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - the kernel is gone either way
+        pass
+    try:
+        run_sync(km.cleanup_resources)()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+@dataclass
+class _Kernel:
+    km: object
+    workdir: Path
+    signature: tuple
+    thread: int
+    started: float
+
+
+class Spare:
+    """The kernel started ahead for the next submission of this worker process (at most one)."""
+
+    _lock = threading.Lock()
+    _kernel: _Kernel | None = None
+
+    @classmethod
+    def prestart(cls, arguments: list[str], settings: SandboxSettings) -> None:
+        """Start the next submission's kernel now, in a fresh folder, with a client already connected."""
+        workdir = Path(tempfile.mkdtemp(prefix="autograde-"))
+        try:
+            km = start_kernel(workdir, arguments, settings)
+            # Connect a client now, without waiting: its sockets are subscribed by the time the kernel is up, so
+            # the next submission finds it ready at once (a fresh client loses ~0.2 s to ZeroMQ's late subscription).
+            kc = km.client()
+            kc.start_channels()
+            km.prepared_client = kc
+        except Exception:  # noqa: BLE001 - no spare then; the next submission starts its own kernel
+            shutil.rmtree(workdir, ignore_errors=True)
+            return
+        with cls._lock:
+            old, cls._kernel = cls._kernel, _Kernel(km, workdir, _signature(arguments, settings),
+                                                    threading.get_ident(), time.monotonic())
+        if old is not None:
+            _discard(old)
+
+    @classmethod
+    def take(cls, arguments: list[str], settings: SandboxSettings):
+        """The spare kernel and its folder if it fits (same arguments and settings, same thread, young), else None."""
+        with cls._lock:
+            spare, cls._kernel = cls._kernel, None
+        if spare is None:
+            return None
+        usable = (spare.signature == _signature(arguments, settings) and spare.thread == threading.get_ident()
+                  and time.monotonic() - spare.started < SPARE_MAX_AGE)
+        try:
+            usable = usable and is_alive(spare.km)
+        except Exception:  # noqa: BLE001
+            usable = False
+        if not usable:
+            _discard(spare)
+            return None
+        return spare.km, spare.workdir
+
+    @classmethod
+    def discard(cls) -> bool:
+        """Stop this process's spare kernel (end of a batch); True if there was one."""
+        with cls._lock:
+            spare, cls._kernel = cls._kernel, None
+        if spare is None:
+            return False
+        _discard(spare)
+        return True
+
+
+def _signature(arguments: list[str], settings: SandboxSettings) -> tuple:
+    return tuple(arguments), settings
+
+
+def _discard(spare: _Kernel) -> None:
+    shutdown(spare.km)
+    shutil.rmtree(spare.workdir, ignore_errors=True)
+
+
+def discard_spare_kernel() -> bool:
+    """Stop this worker process's spare kernel; what the client runs on every worker at the end of a batch."""
+    return Spare.discard()
+
+
+atexit.register(discard_spare_kernel)
+
+
+async def wait_for_ready(kc, timeout: float) -> None:
+    """jupyter_client's KernelClient.wait_for_ready, without its final 0.2 s wait for IOPub to fall silent.
+
+    As there: the kernel has answered kernel_info on the shell channel and an IOPub message has arrived (so IOPub
+    is subscribed and no output of the first cell can be lost). Messages still in flight are ignored by nbclient,
+    which only takes the replies to its own requests.
+    """
+    deadline = time.monotonic() + (timeout or 60)
+    while True:
+        kc.kernel_info()
+        try:
+            reply = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            reply = None
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
+            try:
+                await kc.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                pass
+            else:
+                kc._handle_kernel_info_reply(reply)
+                return
+        if not await kc._async_is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")

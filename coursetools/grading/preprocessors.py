@@ -1,0 +1,321 @@
+"""nbgrader's preprocessors as the toolkit runs them: the same classes, each with one job changed.
+
+The worker runs nbgrader's sanitize and autograde lists in nbgrader's order with nbgrader's configuration
+(:func:`worker_preprocessors`); four of them are replaced by the subclasses here (:func:`substitute`):
+
+* :class:`SnapshotOverwriteKernelspec` and :class:`SnapshotOverwriteCells` read the gradebook snapshot the job
+  carries instead of the database (workers need no database access);
+* :class:`CompleteDeduplicateIds` finishes nbgrader's de-duplication of copied test cells;
+* :class:`GuardedExecute` runs the notebook in the kernel the worker hands it, with a per-notebook wall-clock limit
+  and a survivable kernel death.
+
+The client alone writes the gradebook, with :class:`SaveAutoGradesOnce` and :class:`AssignLatePenaltiesOnce`: one
+open gradebook and one commit per submission, and a flagged submission marked for a manual look in the same pass.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import nbformat
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_hook
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    DeduplicateIds,
+    Execute,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+from nbgrader.preprocessors.base import NbGraderPreprocessor
+
+from .. import sandbox
+from .kernels import is_alive, wait_for_ready
+from .results import KERNEL_DIED, TIMED_OUT
+
+#: Preprocessors that write the gradebook: they run in the client, never on a worker.
+WRITERS = ("SaveAutoGrades", "AssignLatePenalties")
+#: The ename nbgrader's Execute gives a cell that exceeded the per-cell limit (``Execute.error_on_timeout``).
+CELL_TIMEOUT_ENAME = "CellTimeoutError"
+NOT_RUN_ENAME = "NotRun"
+
+
+def _state(resources) -> dict:
+    """What the toolkit passes its preprocessors (and gets back from them) alongside nbgrader's resources."""
+    return resources["coursetools"]
+
+
+# --- on the worker: sanitizing ----------------------------------------------------------------------------------
+class SnapshotOverwriteKernelspec(OverwriteKernelspec):
+    """nbgrader's OverwriteKernelspec, reading the source kernelspec from the job's gradebook snapshot."""
+
+    def preprocess(self, nb, resources):
+        kernelspec = _state(resources)["gradebook"].find_notebook(
+            resources["nbgrader"]["notebook"], resources["nbgrader"]["assignment"]).kernelspec
+        if kernelspec is not None:
+            kernelspec = json.loads(kernelspec)
+        if kernelspec:
+            nb.metadata["kernelspec"] = kernelspec
+        return nb, resources
+
+
+class SnapshotOverwriteCells(OverwriteCells):
+    """nbgrader's OverwriteCells (same checks, same restored cells), reading the job's gradebook snapshot."""
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.db_url = resources["nbgrader"]["db_url"]
+        self.gradebook = _state(resources)["gradebook"]
+        with self.gradebook:
+            nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
+            if self.add_missing_cells:
+                nb, resources = self.add_missing_grade_cells(nb, resources)
+                nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
+
+
+class CompleteDeduplicateIds(DeduplicateIds):
+    """nbgrader's DeduplicateIds, finishing its job: a duplicated test cell becomes an ordinary cell.
+
+    nbgrader keeps the last cell of each grade_id and empties the others' nbgrader metadata to ``{}``, which its
+    OverwriteCells then reads as a graded cell without a grade_id (KeyError: the whole submission fails to grade).
+    A student who copies a test cell (an easy slip in Jupyter) is graded like anyone else instead.
+    """
+
+    def preprocess(self, nb, resources):
+        nb, resources = super().preprocess(nb, resources)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader") == {}:
+                del cell.metadata["nbgrader"]
+        return nb, resources
+
+
+# --- on the worker: executing ----------------------------------------------------------------------------------
+class GuardedExecute(Execute):
+    """nbgrader's Execute in a given kernel, with a per-notebook wall-clock limit and a survivable kernel death.
+
+    ``preprocess(nb, resources, km)`` runs the notebook in ``km``, a kernel the worker started in the submission's
+    folder; the notebook's clock starts with its first cell (waiting for the kernel is not the notebook's time). On
+    a dead kernel, the cell that was running gets the error and every later code cell a "not run" error, so their
+    test cells score 0 and earlier ones keep their scores. The kernel is killed at the end, and the sandbox's report
+    taken after it stopped.
+    """
+
+    def preprocess(self, nb, resources=None, km=None):
+        state = _state(resources)
+        self._current = -1
+        self._cell_seconds = 0.0
+        expired = threading.Event()
+        limit = state.get("notebook_timeout")
+        if limit:
+            def expire():
+                expired.set()
+                sandbox.kill(km)
+            # Started by the first cell (see preprocess_cell).
+            self._timer = threading.Timer(limit, expire)
+            self._timer.daemon = True
+        else:
+            self._timer = None
+        try:
+            nb, resources = super().preprocess(nb, resources, km=km)
+        except Exception as error:  # noqa: BLE001 - recorded in the notebook and the status
+            nb = self.nb
+            where = self._where(nb)
+            if expired.is_set():
+                status = TIMED_OUT
+                reason = f"the notebook ran longer than the {limit:g} s limit for a notebook and was stopped{where}"
+                ename = "NotebookTimeoutError"
+            elif isinstance(error, DeadKernelError) or not is_alive(km):
+                status = KERNEL_DIED
+                reason = f"the kernel died{where} (the Python process crashed, exited or ran out of memory)"
+                ename = "DeadKernelError"
+            else:
+                raise
+            self._mark_unfinished(nb, ename, reason)
+            state["status"], state["reason"] = status, reason
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+            if getattr(self, "kc", None) is not None:
+                try:
+                    self.kc.stop_channels()
+                except Exception:  # noqa: BLE001
+                    pass
+                self.kc = None
+        state["cell_seconds"] = self._cell_seconds
+        return nb, resources
+
+    async def async_start_new_kernel_client(self):
+        """nbclient's, but with the client the spare kernel was started with, when there is one."""
+        kc = self.km.__dict__.pop("prepared_client", None) if self.km is not None else None
+        if kc is None:
+            return await super().async_start_new_kernel_client()
+        self.kc = kc
+        try:
+            await wait_for_ready(kc, self.startup_timeout)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    def start_new_kernel_client(self):
+        return run_sync(self.async_start_new_kernel_client)()
+
+    def preprocess_cell(self, cell, resources, index):
+        self._current = index
+        if self._timer is not None and not self._timer.is_alive() and not self._timer.finished.is_set():
+            self._timer.start()
+        start = time.perf_counter()
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        finally:
+            self._cell_seconds += time.perf_counter() - start
+
+    def _where(self, nb) -> str:
+        if not 0 <= self._current < len(nb.cells):
+            return " before running any cell"
+        cell = nb.cells[self._current]
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        return f" in {grade_id}" if grade_id else f" in cell {self._current + 1}"
+
+    def _mark_unfinished(self, nb, ename, reason):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or index < self._current:
+                continue
+            if index == self._current:
+                cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=reason,
+                                                           traceback=[f"{ename}: {reason}"]))
+            else:
+                cell.outputs = [nbformat.v4.new_output(
+                    "error", ename=NOT_RUN_ENAME, evalue="not run: the notebook stopped at an earlier cell",
+                    traceback=[f"{NOT_RUN_ENAME}: not run: the notebook stopped at an earlier cell"])]
+
+
+class SchemaCheckedOnce:
+    """Stands for the ``jsonschema`` module in nbgrader's metadata validation (nbgrader.nbgraderformat.common).
+
+    nbgrader validates each cell's metadata with ``jsonschema.validate``, which checks the schema itself again on
+    every call: a fifth of a second per notebook, twice per submission. This validates the same way (the same
+    validator class, the same error chosen by ``best_match``) with the schema checked once.
+    """
+
+    def __init__(self, module):
+        self._module = module
+        self._validators: dict[str, object] = {}
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def validate(self, instance, schema, *args, **kwargs):
+        if args or kwargs:
+            return self._module.validate(instance, schema, *args, **kwargs)
+        key = json.dumps(schema, sort_keys=True)
+        validator = self._validators.get(key)
+        if validator is None:
+            cls = self._module.validators.validator_for(schema)
+            cls.check_schema(schema)
+            validator = self._validators[key] = cls(schema)
+        error = self._module.exceptions.best_match(validator.iter_errors(instance))  # type: ignore[attr-defined]
+        if error is not None:
+            raise error
+
+
+def check_schemas_once() -> None:
+    """Install :class:`SchemaCheckedOnce` in nbgrader's metadata validation (idempotent)."""
+    from nbgrader.nbgraderformat import common
+
+    if not isinstance(common.jsonschema, SchemaCheckedOnce):
+        common.jsonschema = SchemaCheckedOnce(common.jsonschema)
+
+
+# --- in the client: the single writer --------------------------------------------------------------------------
+class SaveAutoGradesOnce(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades in the client's open gradebook, committing once, marking flagged cells.
+
+    ``resources["coursetools"]["gradebook"]`` is the open gradebook of the submission being written (the caller
+    commits); ``["flagged"]`` the grade_ids the integrity review wants a human to look at (``needs_manual_grade``).
+    """
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.student_id = resources["nbgrader"]["student"]
+        self.db_url = resources["nbgrader"]["db_url"]
+        self.gradebook = _state(resources)["gradebook"]
+        self._flagged = set(_state(resources).get("flagged", ()))
+        return NbGraderPreprocessor.preprocess(self, nb, resources)
+
+    def _add_score(self, cell, resources) -> None:
+        from nbgrader import utils
+
+        grade = self.gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
+                                          self.assignment_id, self.student_id)
+        grade.auto_score, _ = utils.determine_grade(cell, self.log)
+        grade.needs_manual_grade = (grade.manual_score is not None or grade.auto_score is None
+                                    or grade.name in self._flagged)
+
+    def _add_comment(self, cell, resources) -> None:
+        from nbgrader import utils
+
+        comment = self.gradebook.find_comment(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
+                                              self.assignment_id, self.student_id)
+        if cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell) and not utils.is_task(cell):
+            comment.auto_comment = "No response."
+        else:
+            comment.auto_comment = None
+
+
+class AssignLatePenaltiesOnce(AssignLatePenalties):
+    """nbgrader's AssignLatePenalties (same plugin, same checks) in the client's open gradebook, committing once."""
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.student_id = resources["nbgrader"]["student"]
+        self.db_url = resources["nbgrader"]["db_url"]
+        self.init_plugin()
+        self.gradebook = _state(resources)["gradebook"]
+        self.gradebook.db.flush()  # the notebook's score (a SQL expression) must see the grades just set
+        submission = self.gradebook.find_submission(self.assignment_id, self.student_id)
+        notebook = self.gradebook.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
+        notebook.late_submission_penalty = None
+        if submission.total_seconds_late > 0:
+            penalty = self.plugin_inst.late_submission_penalty(self.student_id, notebook.score,
+                                                               submission.total_seconds_late)
+            if penalty is not None:
+                notebook.late_submission_penalty = self._check_late_penalty(notebook, penalty)
+        return nb, resources
+
+
+_SUBSTITUTES: dict[type, type] = {
+    OverwriteKernelspec: SnapshotOverwriteKernelspec, OverwriteCells: SnapshotOverwriteCells,
+    DeduplicateIds: CompleteDeduplicateIds, Execute: GuardedExecute,
+    SaveAutoGrades: SaveAutoGradesOnce, AssignLatePenalties: AssignLatePenaltiesOnce,
+}
+
+
+def substitute(preprocessors: list) -> list:
+    """nbgrader's preprocessor classes, with the ones this module replaces swapped for its versions."""
+    return [_SUBSTITUTES.get(p, p) for p in preprocessors]
+
+
+def preprocessor_lists(config) -> tuple[list, list, list]:
+    """nbgrader's sanitize and autograde preprocessor lists (as configured), the autograde one split in two.
+
+    The workers run every autograde preprocessor but the gradebook writers, in order; the client runs the writers.
+    (nbgrader's list ends with CheckCellMetadata after the writers; it only reads the notebook, which the writers do
+    not change, so it runs on the worker and keeps the single writer's work to the database.)
+    """
+    from nbgrader.converters import Autograde
+
+    converter = Autograde(coursedir=None, config=config)
+    sanitize, autograde = list(converter.sanitize_preprocessors), list(converter.autograde_preprocessors)
+    return (substitute(sanitize), substitute([p for p in autograde if p.__name__ not in WRITERS]),
+            substitute([p for p in autograde if p.__name__ in WRITERS]))

@@ -1,0 +1,209 @@
+"""The single writer: one graded submission into the gradebook and ``autograded/``, as nbgrader's autograde would.
+
+Only the client process writes (so the gradebook, SQLite or PostgreSQL, has one writer: no "database is locked",
+no lost grade), and it writes each submission once: one open gradebook for the batch, one commit per submission,
+nbgrader's own writers (:class:`~.preprocessors.SaveAutoGradesOnce`, :class:`~.preprocessors.AssignLatePenaltiesOnce`)
+on the executed notebook the worker reviewed. The worker already wrote the review's overrides into that notebook, so
+nbgrader scores them as it scores any failed test; flagged cells get ``needs_manual_grade`` in the same pass.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import threading
+import warnings
+from pathlib import Path
+
+import nbformat
+from nbconvert.exporters.exporter import ResourcesDict
+
+from .. import integrity
+from ..course.coursedir import CourseDir
+from . import results
+from .job import NotebookOutcome
+from .results import ERROR, INVALID, MISSING, GradingResult, cell_results, zero_cells
+
+log = logging.getLogger("coursetools.autograde")
+
+#: One submission written at a time by this process, whatever the number of batches running.
+WRITE_LOCK = threading.RLock()
+TIMESTAMP_FILE = "timestamp.txt"
+
+
+def parse_timestamp(data: bytes | None) -> tuple[datetime.datetime | None, str]:
+    """A submission's ``timestamp.txt`` as nbgrader reads it: (time, "") or (None, why it could not be read)."""
+    from nbgrader.utils import parse_utc
+
+    if data is None:
+        return None, ""
+    text = data.decode("utf-8", "replace").strip()
+    if not text:
+        return None, ""
+    try:
+        return parse_utc(text), ""
+    except (ValueError, OverflowError) as error:
+        return None, f"timestamp.txt is not a date and time ({type(error).__name__}): the submission is taken as on time"
+
+
+class Recorder:
+    """Writes results into the gradebook and autograded/, as nbgrader's autograde would; only ever in the client."""
+
+    def __init__(self, cd: CourseDir, assignment: str, config, writers: list, snapshot: dict,
+                 assignment_digest: str, limits: dict | None = None, source_files: dict[str, bytes] | None = None):
+        from nbgrader.converters import Autograde
+        from nbgrader.coursedir import CourseDirectory
+
+        self.cd, self.assignment, self.config = cd, assignment, config
+        self.writers = writers
+        self.snapshot, self.assignment_digest, self.limits = snapshot, assignment_digest, limits or {}
+        self.source_files = source_files or {}
+        coursedir = CourseDirectory(config=config)
+        self.course_id = coursedir.course_id or "default_course"
+        self.ignore = list(coursedir.ignore)
+        self.permissions = int(str(Autograde(coursedir=coursedir, config=config).permissions), 8)
+        self._gradebook = None
+
+    # -- the gradebook, open for the whole batch ----------------------------------------------------------------
+    @property
+    def gradebook(self):
+        if self._gradebook is None:
+            from nbgrader.api import Gradebook
+
+            self._gradebook = Gradebook(self.cd.db_url, self.course_id)
+        return self._gradebook
+
+    def close(self) -> None:
+        if self._gradebook is not None:
+            self._gradebook.close()
+            self._gradebook = None
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- one submission ---------------------------------------------------------------------------------------------
+    def record(self, student: str, outcomes: list[NotebookOutcome], digest: str, files: dict[str, bytes] | None = None,
+               seconds: float = 0.0, worker: str = "") -> GradingResult:
+        """Write one submission's outcome: gradebook, autograded notebooks, integrity.json, grading.json.
+
+        ``files``: the submission's other files (timestamp.txt included), as read by the client. Batches running
+        at once in this process (the demo grades its assignments side by side) take turns: one submission is
+        written at a time.
+        """
+        with WRITE_LOCK:
+            return self._record(student, outcomes, digest, files or {}, seconds, worker)
+
+    def _record(self, student: str, outcomes: list[NotebookOutcome], digest: str, files: dict[str, bytes],
+                seconds: float, worker: str) -> GradingResult:
+        result = GradingResult(student, self.assignment, results.GRADED, content_hash=digest,
+                               assignment_hash=self.assignment_digest, limits=dict(self.limits),
+                               seconds=round(seconds, 3), worker=worker,
+                               graded_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+        result.status = results.worst(o.status for o in outcomes)
+        reasons = [o for o in outcomes if o.status == result.status and o.reason]
+        if len(outcomes) == 1 or len(reasons) <= 1:
+            result.reason = reasons[0].reason if reasons else ""
+        else:
+            result.reason = "; ".join(f"{o.name}.ipynb: {o.reason}" for o in reasons)
+        result.cell_seconds = round(sum(o.cell_seconds for o in outcomes), 3)
+        applied = next((o.sandbox for o in outcomes if o.sandbox), None)
+        if applied:
+            result.isolation = {"sandboxed": bool(applied.get("sandboxed")), "limits": applied.get("limits", {})}
+        found = integrity.Review()
+        for outcome in outcomes:
+            found = found.merge(outcome.review or integrity.Review())
+        timestamp, timestamp_problem = parse_timestamp(files.get(TIMESTAMP_FILE))
+        if timestamp_problem:
+            found.add("bad_timestamp", integrity.REVIEW, timestamp_problem)
+        dest = self._prepare_folder(student, files)
+        gb = self.gradebook
+        try:
+            self._open_submission(gb, student, timestamp)
+            for outcome in outcomes:
+                snapshot = self.snapshot[outcome.name]
+                if outcome.status in (MISSING, INVALID):
+                    self._zero(gb, student, outcome.name)
+                    label = results.LABELS[outcome.status]
+                    result.cells += zero_cells(snapshot, f"{label}: {outcome.reason}")
+                elif outcome.status == ERROR or outcome.executed is None:
+                    result.cells += zero_cells(snapshot, "", score=None)
+                else:
+                    self._save_grades(gb, student, outcome, self._flagged(found, snapshot))
+                    nbformat.write(outcome.executed, dest / f"{outcome.name}.ipynb")
+                    result.cells += cell_results(outcome.name, outcome.executed)
+            gb.db.commit()
+        except Exception as error:  # noqa: BLE001 - recorded; the batch goes on
+            gb.db.rollback()
+            result.status, result.reason = ERROR, f"recording the grades failed: {type(error).__name__}: {error}"
+            log.exception("recording %s/%s failed", student, self.assignment)
+        integrity.save(found, dest)
+        self._set_permissions(dest)
+        results.save(result, dest)
+        return result
+
+    def _flagged(self, found: integrity.Review, snapshot: dict) -> list[str]:
+        """The grade_ids a flagged submission marks for a manual look: the overridden ones, or its first test cell."""
+        if not found.flags:
+            return []
+        names = sorted(c["name"] for c in snapshot["grade_cells"])
+        overridden = [g for g in names if g in found.overrides]
+        return overridden or names[:1]
+
+    def _open_submission(self, gb, student: str, timestamp: datetime.datetime | None) -> None:
+        """nbgrader's Autograde.init_assignment: the student, and the submission with its timestamp."""
+        from sqlalchemy.exc import SAWarning
+
+        gb.update_or_create_student(student)
+        with warnings.catch_warnings():
+            # nbgrader's add_submission trips an autoflush warning of SQLAlchemy 2; the rows are written all the same.
+            warnings.simplefilter("ignore", SAWarning)
+            if timestamp:
+                gb.update_or_create_submission(self.assignment, student, timestamp=timestamp)
+            else:
+                gb.update_or_create_submission(self.assignment, student)
+
+    def _zero(self, gb, student: str, notebook: str) -> None:
+        """nbgrader's treatment of a missing notebook: every grade 0, nothing to review."""
+        submission = gb.find_submission_notebook(notebook, self.assignment, student)
+        for grade in submission.grades:
+            grade.auto_score = 0
+            grade.needs_manual_grade = False
+
+    def _save_grades(self, gb, student: str, outcome: NotebookOutcome, flagged: list[str]) -> None:
+        resources = ResourcesDict()
+        resources.update({
+            "unique_key": outcome.name, "output_files_dir": f"{outcome.name}_files",
+            "nbgrader": {"student": student, "assignment": self.assignment, "notebook": outcome.name,
+                         "db_url": self.cd.db_url},
+            "coursetools": {"gradebook": gb, "flagged": flagged}})
+        notebook = outcome.executed
+        for writer in self.writers:
+            notebook, resources = writer(config=self.config)(notebook, resources)
+
+    def _prepare_folder(self, student: str, files: dict[str, bytes]) -> Path:
+        """autograded/<student>/<assignment>/ afresh: the submission's other files, then the source folder's."""
+        from nbgrader.utils import rmtree
+
+        dest = self.cd.autograded_dir(student, self.assignment)
+        if dest.exists():
+            rmtree(str(dest))
+        dest.mkdir(parents=True)
+        for relative, data in {**files, **self.source_files}.items():
+            target = (dest / relative).resolve()
+            if dest.resolve() not in target.parents:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target.unlink()
+            target.write_bytes(data)
+        return dest
+
+    def _set_permissions(self, dest: Path) -> None:
+        for folder, _, names in os.walk(dest):
+            for name in names:
+                os.chmod(os.path.join(folder, name), self.permissions)
+

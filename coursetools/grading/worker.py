@@ -1,0 +1,218 @@
+"""The part of autograde that runs on a Dask worker: sanitize, execute and review one submission; no database.
+
+For each notebook of a submission, :func:`grade` runs nbgrader's own preprocessors in nbgrader's order, with
+nbgrader's configuration, exactly as ``nbgrader autograde`` does (see :mod:`.preprocessors` for the few replaced):
+
+1. sanitize: ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells (with ``add_missing_cells``: deleted
+   test cells come back, hidden tests included), CheckCellMetadata;
+2. execute: Execute (with ``NBGRADER_EXECUTION=autograde``), IgnorePattern, ClearMetadataPreprocessor,
+   LimitOutput, in a kernel started as the job's settings say (:mod:`.kernels`);
+3. review: the integrity review (:func:`coursetools.integrity.review`) on the submitted and the executed notebook
+   and the sandbox's report; its overrides are written into the executed notebook (failed test cells, as nbgrader
+   reads them).
+
+The notebook is parsed once and stays a NotebookNode throughout. The client then writes the gradebook, once.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import os
+import shutil
+import socket
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import nbformat
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat.reader import NotJSONError
+from nbformat.warnings import MissingIDFieldWarning
+from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError
+
+from .. import integrity, sandbox
+from .job import AssignmentKit, Job, JobResult, NotebookOutcome
+from .kernels import Spare, bind, kernel_arguments, shutdown, start_kernel
+from .preprocessors import CELL_TIMEOUT_ENAME, GuardedExecute, check_schemas_once
+from .results import ERROR, GRADED, INVALID, MISSING, TIMED_OUT
+from .snapshot import SnapshotGradebook
+
+
+def read_submission(data: bytes) -> nbformat.NotebookNode:
+    """The submitted notebook, as nbgrader reads it; raises ValueError with a reason for a student's file."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not a notebook: the file is not UTF-8 text ({error.reason} at byte {error.start})")
+    try:
+        with warnings.catch_warnings():
+            # A submission with duplicated cell ids (copied cells): nbformat fixes them and says so.
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=4)
+    except NotJSONError as error:
+        # Parsed again only on failure, for the line and column a student can look up.
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as detail:
+            raise ValueError(f"not valid JSON: {detail.msg} at line {detail.lineno}, column {detail.colno}") from None
+        raise ValueError(f"not valid JSON: {error}") from None
+    except Exception as error:  # noqa: BLE001 - any reader error means the file is no notebook
+        raise ValueError(f"not a Jupyter notebook: {type(error).__name__}: {error}") from None
+    if not isinstance(notebook.get("cells"), list):
+        raise ValueError("not a Jupyter notebook: it has no list of cells")
+    return notebook
+
+
+def _resources(kit: AssignmentKit, job: Job, notebook: str, workdir: Path, state: dict) -> ResourcesDict:
+    """What nbgrader's converter and nbconvert's exporter give the preprocessors."""
+    resources = ResourcesDict()
+    resources.update({
+        "unique_key": notebook,
+        "output_files_dir": f"{notebook}_files",
+        "nbgrader": {"student": job.student, "assignment": kit.assignment, "notebook": notebook,
+                     "db_url": kit.db_url},
+        "metadata": {"name": notebook, "path": str(workdir),
+                     "modified_date": datetime.datetime.now(datetime.timezone.utc).strftime("%B %-d, %Y")},
+        "coursetools": state,
+    })
+    return resources
+
+
+def _run(preprocessors: list, kit: AssignmentKit, nb, resources, km=None):
+    """Apply ``preprocessors`` in order, as nbconvert's exporter would (each configured from the course's config)."""
+    for cls in preprocessors:
+        preprocessor = cls(config=kit.config)
+        if not preprocessor.enabled:
+            continue
+        if isinstance(preprocessor, GuardedExecute):
+            nb, resources = preprocessor.preprocess(nb, resources, km=km)
+        else:
+            nb, resources = preprocessor(nb, resources)
+    return nb, resources
+
+
+def _scores(notebook) -> dict[str, float]:
+    from nbgrader.utils import determine_grade, is_grade
+
+    scores = {}
+    for cell in notebook.cells:
+        if is_grade(cell) and cell.cell_type == "code":
+            scores[cell.metadata["nbgrader"]["grade_id"]] = float(determine_grade(cell)[0] or 0.0)
+    return scores
+
+
+def _grade_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km) -> NotebookOutcome:
+    """Grade and review one notebook of the submission in ``km`` (a started kernel, killed here in the end)."""
+    submitted = None
+    try:
+        outcome, submitted = _execute_notebook(kit, job, name, workdir, km)
+    finally:
+        if km is not None:
+            shutdown(km)
+    outcome.review = _review(kit, name, submitted, outcome)
+    return outcome
+
+
+def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km):
+    """(outcome, the notebook as submitted or None)."""
+    data = job.notebooks.get(name)
+    if data is None:
+        return NotebookOutcome(name, MISSING, f"no {name}.ipynb in the submission"), None
+    state: dict = {"gradebook": SnapshotGradebook(kit.snapshot), "notebook_timeout": kit.settings.notebook_timeout}
+    submitted = None
+    try:
+        try:
+            submitted = read_submission(data)
+            notebook = copy.deepcopy(submitted)
+            notebook, _ = _run(kit.sanitize, kit, notebook, _resources(kit, job, name, workdir, state))
+            nbformat.validate(notebook)
+        except ValueError as error:
+            return NotebookOutcome(name, INVALID, str(error)), None
+        except (SchemaTooOldError, SchemaTooNewError, nbformat.ValidationError) as error:
+            return NotebookOutcome(name, INVALID, f"not a valid notebook: {type(error).__name__}: {error}"), None
+        bind(km, kit.record)
+        try:
+            notebook, _ = _run(kit.execute, kit, notebook, _resources(kit, job, name, workdir, state), km=km)
+        finally:
+            shutdown(km)
+            state["sandbox"] = sandbox.report(km)
+    except Exception as error:  # noqa: BLE001 - the batch goes on; the status says what happened
+        return NotebookOutcome(name, ERROR, f"{type(error).__name__}: {error}"[:2000]), submitted
+    status, reason = state.get("status", GRADED), state.get("reason", "")
+    if status == GRADED:
+        timed_out = [c.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i + 1}"
+                     for i, c in enumerate(notebook.cells)
+                     if c.cell_type == "code" and any(o.get("ename") == CELL_TIMEOUT_ENAME for o in c.outputs)]
+        if timed_out:
+            limit = kit.config.Execute.get("timeout", 30)
+            status = TIMED_OUT
+            reason = f"{', '.join(timed_out)} ran longer than the {limit} s limit for a cell, and was interrupted"
+    return NotebookOutcome(name, status, reason, executed=notebook, cell_seconds=state.get("cell_seconds", 0.0),
+                           sandbox=state.get("sandbox")), submitted
+
+
+def _review(kit: AssignmentKit, name: str, submitted, outcome: NotebookOutcome) -> integrity.Review:
+    """The integrity review of one executed notebook, its overrides written into it; a failure becomes a flag."""
+    try:
+        scores = _scores(outcome.executed) if outcome.executed is not None else {}
+        found = integrity.review(submitted=submitted, executed=outcome.executed, scores=scores,
+                                 report=outcome.sandbox, status=outcome.status, reason=outcome.reason,
+                                 record=kit.record, source=kit.source.get(name), release=kit.release.get(name))
+    except Exception as error:  # noqa: BLE001 - the batch goes on; a human looks
+        found = integrity.Review()
+        found.add("integrity_error", integrity.REVIEW,
+                  f"the integrity review failed: {type(error).__name__}: {error}"[:500])
+    if outcome.executed is not None:
+        integrity.apply_overrides(found, outcome.executed)
+    return found
+
+
+def _write_files(workdir: Path, files: dict[str, bytes]) -> None:
+    for relative, data in files.items():
+        target = (workdir / relative).resolve()
+        if workdir.resolve() not in target.parents:
+            continue  # a path escaping the folder is never written
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def grade(job: Job, kit: AssignmentKit) -> JobResult:
+    """Sanitize, execute and review every notebook of one submission; the Dask task of autograde."""
+    # nbgrader puts deleted test cells back without a cell id; nbformat warns about it, harmlessly.
+    warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+    check_schemas_once()
+    start = time.perf_counter()
+    result = JobResult(job.student, job.assignment, worker=f"{socket.gethostname()}:{os.getpid()}")
+    from nbgrader.preprocessors import Execute
+
+    arguments = kernel_arguments(Execute(config=kit.config))
+    settings = kit.settings.sandbox
+    names = sorted(job.notebooks)
+    workdir = None
+    try:
+        spare = Spare.take(arguments, settings)
+        km, workdir = spare if spare else (None, Path(tempfile.mkdtemp(prefix="autograde-")))
+        if job.prewarm:
+            # The next submission's kernel boots while this one runs (half of a boot is waiting, not computing).
+            Spare.prestart(arguments, settings)
+        _write_files(workdir, {**job.files, **kit.files})
+        for name in names:
+            if job.notebooks.get(name) is None:
+                result.notebooks.append(_grade_notebook(kit, job, name, workdir, None))
+                continue
+            if km is None:
+                km = start_kernel(workdir, arguments, settings)
+            result.notebooks.append(_grade_notebook(kit, job, name, workdir, km))
+            km = None
+    except Exception as error:  # noqa: BLE001
+        result.notebooks.append(NotebookOutcome("?", ERROR, f"{type(error).__name__}: {error}"))
+    finally:
+        if km is not None:
+            shutdown(km)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    result.seconds = time.perf_counter() - start
+    return result

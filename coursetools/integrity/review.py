@@ -1,0 +1,299 @@
+"""The review of one graded notebook: the test cells that must score 0, and what a human should look at.
+
+After a submission ran, the worker that graded it reviews it (outside the sandbox, before anything is written):
+
+* **the grader's own verdicts** on the hidden cases (from the attestation server's report): a test cell that passed
+  in the kernel but whose hidden cases the grader did not see pass (checks replaced, exceptions swallowed,
+  nbgrader's error display patched, reference module faked...) is *overridden*: it scores 0;
+* **flags for a human look**: tampering the kernel reported (``np.allclose``, ``builtins.isinstance`` or
+  ``helpers.checks`` replaced), refused reference queries, suspicious code in the cells the student wrote
+  (:mod:`.scan`), changed test cells (deleted, edited, moved, duplicated, retyped), limits hit (CPU, memory,
+  processes, file size, output, time), and what the sandbox blocked (writes outside the working copy, network).
+
+:func:`apply_overrides` writes the overrides into the executed notebook the way nbgrader reads a failed test (an
+error output in the cell), so that nbgrader's own SaveAutoGrades scores them 0 when the client writes the gradebook,
+once. Flags are saved next to ``grading.json`` as ``integrity.json`` (:func:`save`, :func:`load`,
+:func:`flag_labels`), for the gradebook's ``needs_manual_grade``, the grades export and the class report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .record import Record, _normalized
+from .scan import scan_code
+
+INTEGRITY_FILE = "integrity.json"
+#: The ename of the error output that carries an override: what the feedback shows for the cell.
+OVERRIDE_ENAME = "ScoredZeroByGrader"
+
+# Severities: "cheat" (an attempt to get points or reach what is hidden), "limit" (a resource limit stopped it),
+# "review" (unusual, possibly innocent: a test cell moved or deleted, a broken notebook).
+CHEAT, LIMIT, REVIEW = "cheat", "limit", "review"
+
+
+@dataclass
+class Flag:
+    code: str
+    severity: str
+    message: str
+    cells: list[str] = field(default_factory=list)
+
+    def label(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+@dataclass
+class Review:
+    flags: list[Flag] = field(default_factory=list)
+    overrides: dict[str, str] = field(default_factory=dict)   # grade_id -> why it now scores 0
+
+    @property
+    def needs_look(self) -> bool:
+        return bool(self.flags)
+
+    def add(self, code: str, severity: str, message: str, cells: list[str] | None = None) -> None:
+        self.flags.append(Flag(code, severity, message, list(cells or [])))
+
+    def to_dict(self) -> dict:
+        return {"flags": [dataclasses.asdict(f) for f in self.flags], "overrides": dict(self.overrides)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Review:
+        return cls([Flag(**f) for f in data.get("flags", [])], dict(data.get("overrides", {})))
+
+    def merge(self, other: Review) -> Review:
+        return Review(self.flags + other.flags, {**self.overrides, **other.overrides})
+
+
+def _code_cells(notebook) -> list:
+    return [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"]
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _grade_id(cell) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def structure_changes(submitted, source) -> dict[str, list[str]]:
+    """How the submission's graded cells differ from the source: deleted, edited, retyped, duplicated, moved."""
+    from nbgrader.utils import is_grade, is_locked, is_solution
+
+    expected = [(c.metadata["nbgrader"]["grade_id"], c) for c in source.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") and (is_grade(c) or is_solution(c) or is_locked(c))]
+    tests = {g: c for g, c in expected if is_grade(c) and c.cell_type == "code"}
+    seen: dict[str, list] = {}
+    for cell in submitted.get("cells", []):
+        grade_id = _grade_id(cell)
+        if grade_id:
+            seen.setdefault(grade_id, []).append(cell)
+    changes: dict[str, list[str]] = {"deleted": [], "edited": [], "retyped": [], "duplicated": [], "moved": []}
+    for grade_id, cell in tests.items():
+        copies = seen.get(grade_id, [])
+        if not copies:
+            changes["deleted"].append(grade_id)
+            continue
+        if len(copies) > 1:
+            changes["duplicated"].append(grade_id)
+        if any(c.get("cell_type") != cell.cell_type for c in copies):
+            changes["retyped"].append(grade_id)
+        elif any(_normalized(_source(c)) != _normalized(_strip_hidden(cell.source)) and
+                 _normalized(_source(c)) != _normalized(cell.source) for c in copies):
+            changes["edited"].append(grade_id)
+    source_order = [g for g, _ in expected]
+    submitted_order = [g for g in (_grade_id(c) for c in submitted.get("cells", [])) if g and g in set(source_order)]
+    deduplicated = list(dict.fromkeys(submitted_order))
+    if [g for g in source_order if g in set(deduplicated)] != deduplicated:
+        changes["moved"] = [g for g, h in zip(deduplicated, [g for g in source_order if g in set(deduplicated)]) if g != h]
+    return {k: v for k, v in changes.items() if v}
+
+
+def _strip_hidden(source: str) -> str:
+    """A test cell as released: without the hidden tests block."""
+    return re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", "", source, flags=re.S)
+
+
+def _release_sources(release) -> set[str]:
+    return {_normalized(_source(c)) for c in _code_cells(release)} if release is not None else set()
+
+
+LIMIT_ERRORS = [
+    (re.compile(r"^MemoryError"), "memory_limit", "the memory limit stopped an allocation"),
+    (re.compile(r"BlockingIOError.*Resource temporarily unavailable|fork.*Resource temporarily unavailable|"
+                r"can't start new thread"), "process_limit", "the process limit stopped new processes"),
+    (re.compile(r"File too large|Errno 27"), "file_limit", "the file size limit stopped a write"),
+]
+BLOCKED_ERRORS = [
+    (re.compile(r"Read-only file system|Permission denied|Errno 30|Errno 13"), "write_blocked",
+     "the sandbox blocked a file access outside the working copy"),
+    (re.compile(r"Network is unreachable|Temporary failure in name resolution|Name or service not known|"
+                r"Connection refused|Errno 101|Errno -3|Errno 111"), "network_blocked",
+     "the sandbox blocked a network connection"),
+    (re.compile(r"FileNotFoundError.*(source|autograded|submitted|gradebook|release|\.ipynb|reference)"),
+     "hidden_path", "tried to reach files the sandbox hides (hidden tests, other students, the gradebook)"),
+    (re.compile(r"ReferenceUnavailable|No module named 'helpers\.reference"), "reference_blocked",
+     "tried to use the reference solutions"),
+]
+
+
+def _error_texts(notebook) -> list[tuple[str, str]]:
+    """The errors the cells raised (not warnings on stderr: libraries print those for innocent reasons)."""
+    texts = []
+    for cell in _code_cells(notebook):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                texts.append((_grade_id(cell) or "", f"{output.get('ename')}: {output.get('evalue')}"))
+    return texts
+
+def review(*, submitted=None, executed=None, scores: dict[str, float] | None = None, report: dict | None = None,
+           status: str = "graded", reason: str = "", record: Record | None = None, source=None,
+           release=None) -> Review:
+    """What a human should look at in one graded notebook, and the test cells that must score 0.
+
+    ``submitted``: the notebook as handed in (a NotebookNode or dict; None when missing or invalid);
+    ``executed``: the executed notebook; ``scores``: grade_id -> points the kernel's run earned; ``report``: the
+    sandbox's report (:func:`coursetools.sandbox.report`); ``status``/``reason``: the toolkit's; ``record``: the
+    record of the assignment's hidden tests (None: the hidden tests do not use the reference solutions);
+    ``source``/``release``: the course's source and release notebooks (None: not compared).
+    """
+    result = Review()
+    scores = scores or {}
+    if status in ("missing", "invalid"):
+        result.add(status, REVIEW, reason or status)
+        return result
+
+    # 1. The grader's own verdicts on the hidden cases.
+    sandbox = report or {}
+    attestation = sandbox.get("attestation")
+    if sandbox.get("sandboxed") and record is not None:
+        verdicts = (attestation or {}).get("verdicts", {})
+        served = (attestation or {}).get("served", {})
+        live = (attestation or {}).get("live", {})
+        bypassed, silent, unconsulted = [], [], []
+        for grade_id, cell in record.cells.items():
+            if not cell.consults or not scores.get(grade_id):
+                continue
+            seen = verdicts.get(grade_id, {})
+            judged_ok = all(key in seen and all(seen[key]) for key in cell.judge)
+            consulted = bool(seen) or bool(served.get(grade_id)) or bool(live.get(grade_id))
+            if not consulted:
+                silent.append(grade_id)
+            elif not judged_ok:
+                bypassed.append(grade_id)
+            elif any(key not in served.get(grade_id, {}) for key in cell.calls):
+                unconsulted.append(grade_id)
+        for grade_id in silent:
+            result.overrides[grade_id] = ("its hidden tests never reached the grader (the checks or the reference "
+                                          "were replaced in the kernel)")
+        for grade_id in bypassed:
+            result.overrides[grade_id] = "it passed in the kernel, but the grader's own check of its hidden cases did not"
+        if silent or bypassed:
+            result.add("hidden_checks_bypassed", CHEAT,
+                       "test cells passed in the kernel but not the grader's own check of their hidden cases: "
+                       + ", ".join(sorted(silent + bypassed)) + " (scored 0)", sorted(silent + bypassed))
+        if unconsulted:
+            result.add("hidden_calls_missing", REVIEW, "hidden tests skipped some of their reference calls: "
+                       + ", ".join(unconsulted), unconsulted)
+        refused = (attestation or {}).get("refused", [])
+        if refused:
+            where = sorted({r.get("cell") or "a student cell" for r in refused})
+            functions = sorted({r.get("function", "?") for r in refused})
+            result.add("reference_queried", CHEAT, f"{len(refused)} request(s) for the reference solutions refused "
+                       f"({', '.join(functions)[:200]}; in {', '.join(where)[:200]})")
+        tampering = (attestation or {}).get("tampering", [])
+        if tampering:
+            result.add("tampering", CHEAT, "replaced in the kernel while grading: " + ", ".join(tampering)[:400])
+        for event in sandbox.get("events", []):
+            result.add(event, LIMIT, EVENT_TEXTS.get(event, event).format(**sandbox))
+    # Without the sandbox (--no-sandbox) there are no verdicts: autograde says so once for the batch.
+
+    # 2. Limits and blocked actions, from the errors in the executed notebook.
+    if executed is not None:
+        texts = _error_texts(executed)
+        seen_codes = {f.code for f in result.flags}
+        for patterns, severity in ((LIMIT_ERRORS, LIMIT), (BLOCKED_ERRORS, CHEAT)):
+            for pattern, code, message in patterns:
+                cells = sorted({g or "?" for g, text in texts if pattern.search(text)})
+                if cells and code not in seen_codes:
+                    result.add(code, severity, message, [c for c in cells if c != "?"])
+                    seen_codes.add(code)
+    if status in ("timed_out", "kernel_died"):
+        code = "time_limit" if status == "timed_out" else "kernel_died"
+        if code not in {f.code for f in result.flags}:
+            result.add(code, LIMIT, reason or status)
+
+    # 3. What the student wrote, and what they did to the test cells.
+    if submitted is not None:
+        known = _release_sources(release) | _release_sources(source)
+        findings = []
+        for index, cell in enumerate(_code_cells(submitted)):
+            text = _source(cell)
+            if _normalized(text) in known:
+                continue
+            for finding in scan_code(text):
+                findings.append(f"{_grade_id(cell) or f'code cell {index + 1}'}: {finding}")
+        if findings:
+            result.add("suspicious_code", CHEAT, "; ".join(sorted(set(findings)))[:1500])
+        changes = structure_changes(submitted, source) if source is not None else {}
+        if changes:
+            result.add("test_cells_changed", REVIEW, "; ".join(f"{k}: {', '.join(v)}" for k, v in changes.items()),
+                       sorted({g for v in changes.values() for g in v}))
+    return result
+
+
+EVENT_TEXTS = {
+    "cpu_limit": "the CPU time limit stopped the kernel",
+    "killed": "the kernel was killed inside the sandbox (CPU hard limit or out of memory)",
+    "file_limit": "the file size limit stopped the kernel",
+    "output_limit": "the output limit was reached ({output_bytes:,} bytes printed; the rest was discarded)",
+    "crashed": "the kernel crashed",
+    "killed_by_grader": "the grader stopped the kernel (time limit)",
+}
+
+
+def apply_overrides(review_: Review, executed) -> None:
+    """Write the review's overrides into the executed notebook as nbgrader reads a failed test: an error output.
+
+    nbgrader's SaveAutoGrades then scores those cells 0 when the gradebook is written (once, by the client), and
+    the feedback shows the reason like any failure message.
+    """
+    import nbformat
+
+    for cell in _code_cells(executed):
+        why = review_.overrides.get(_grade_id(cell) or "")
+        if why:
+            text = f"scored 0 by the grader: {why}"
+            cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+                "error", ename=OVERRIDE_ENAME, evalue=text, traceback=[f"{OVERRIDE_ENAME}: {text}"]))
+
+
+def save(review_: Review, autograded_dir: Path) -> Path:
+    path = Path(autograded_dir) / INTEGRITY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(review_.to_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def load(autograded_dir: Path) -> Review:
+    """The saved review of one submission (an empty one if none was saved)."""
+    try:
+        return Review.from_dict(json.loads((Path(autograded_dir) / INTEGRITY_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError):
+        return Review()
+
+
+def flag_labels(autograded_dir: Path) -> list[str]:
+    """One short line per flag of a submission, for the grades CSV and the class report ("" list: nothing to see)."""
+    return [f.label() for f in load(autograded_dir).flags]
