@@ -67,8 +67,11 @@ class Line:
 class BatchProgress:
     """The display: ``line(name, total)`` for each batch, ``message(text)`` for a line above them, ``close()``."""
 
-    def __init__(self, stream: TextIO | None = None, enabled: bool = True, interactive: bool | None = None):
+    def __init__(self, stream: TextIO | None = None, enabled: bool = True, interactive: bool | None = None,
+                 order: list[str] | None = None):
+        """``order``: line names in the order to show them (batches started side by side register in any order)."""
         self.stream = stream or sys.stderr
+        self.order = {name: i for i, name in enumerate(order or [])}
         self.enabled = enabled
         self.interactive = (interactive if interactive is not None
                             else bool(getattr(self.stream, "isatty", lambda: False)()))
@@ -82,6 +85,7 @@ class BatchProgress:
         with self._lock:
             line = Line(self, name, total)
             self.lines.append(line)
+            self.lines.sort(key=lambda ln: self.order.get(ln.name, len(self.order)))
             self.refresh(force=True)
             return line
 
