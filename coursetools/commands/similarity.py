@@ -26,7 +26,7 @@ def add_arguments(parser) -> None:
                              f"(default {comparing.MIN_SHARED})")
     parser.add_argument("--common", type=int, default=None,
                         help="code found in more than this many submissions is code everyone writes "
-                             "(default: 3 or a fifth of the class, whichever is larger)")
+                             "(default: 2 or a fifth of the class, whichever is larger)")
 
 
 def run(args) -> int:

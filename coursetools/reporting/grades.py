@@ -171,6 +171,7 @@ def text_table(t: Table) -> str:
                 cells.append(f"{row.label:>18}")
             else:
                 flag = "" if row.status == results.GRADED else f" {row.label}"
+                flag += " late" if row.late_penalty else ""
                 cells.append(f"{fmt(row.total) + '/' + fmt(row.max_total) + flag:>18}")
         lines.append(f"{student:<{width}}  " + "  ".join(cells))
     return "\n".join(lines)

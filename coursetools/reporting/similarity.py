@@ -49,7 +49,7 @@ NOISE = 25
 WINDOW = 1
 THRESHOLD = 0.75
 MIN_SHARED = 100
-COMMON_SHARE = 0.2  # a fingerprint in more than max(3, 20% of the class) submissions is common code
+COMMON_SHARE = 0.2  # a fingerprint in more than max(2, 20% of the class) submissions is common code
 SHOWN = 10          # pairs shown side by side besides the flagged ones
 
 
@@ -158,12 +158,13 @@ def compare(documents: dict[str, str], starter: str, *, threshold: float = THRES
     """Compare every pair of ``documents`` (student -> code); returns the report and the fingerprints (for the page).
 
     ``starter``: what students were given (its fingerprints are left out); ``common``: a fingerprint in more than
-    this many documents is common code (default max(3, 20% of the class)).
+    this many documents is common code (default max(2, 20% of the class): code three students wrote alike is
+    common in a class of ten).
     """
     from copydetect import compare_files
 
     n = len(documents)
-    common = common if common is not None else max(3, math.ceil(COMMON_SHARE * n))
+    common = common if common is not None else max(2, math.ceil(COMMON_SHARE * n))
     given = set(_fingerprint(starter).hashes) if starter.strip() else set()
     full = {s: _without(_fingerprint(code), given) for s, code in documents.items()}
     holders: dict[int, set[str]] = defaultdict(set)

@@ -6,13 +6,9 @@ look-alikes; the code still runs the same (only local names change, never a func
 from __future__ import annotations
 
 import ast
-import io
 import json
-import tokenize
 
 import nbformat
-
-COMMENT = "# my own step"
 
 
 def _grading(cell) -> dict:
@@ -39,20 +35,23 @@ def local_names(code: str) -> set[str]:
     return names
 
 
+class _Rename(ast.NodeTransformer):
+    def __init__(self, names: set[str], prefix: str):
+        self.names, self.prefix = names, prefix
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        if node.id in self.names:
+            node.id = self.prefix + node.id
+        return node
+
+
 def disguise(code: str, prefix: str = "my_") -> str:
-    """``code`` with its local variables renamed (``e`` -> ``my_e``), its comments replaced and a comment added
-    before each ``return``: what a copier does to make a copy look like their own."""
-    renamed = local_names(code)
-    tokens = []
-    for token in tokenize.generate_tokens(io.StringIO(code).readline):
-        if token.type == tokenize.NAME and token.string in renamed:
-            token = token._replace(string=prefix + token.string)
-        elif token.type == tokenize.COMMENT:
-            token = token._replace(string=COMMENT)
-        tokens.append(token)
-    text = tokenize.untokenize(tokens)
+    """``code`` with its local variables renamed (``e`` -> ``my_e``), its comments replaced by others and its layout
+    redone (the syntax tree written out again), a comment before each ``return``: what a copier does to a copy.
+    Only variables change name (never an attribute, a keyword argument, a parameter or a function)."""
+    tree = _Rename(local_names(code), prefix).visit(ast.parse(code))
     lines = []
-    for line in text.splitlines():
+    for line in ast.unparse(tree).splitlines():
         stripped = line.lstrip()
         if stripped.startswith("return "):
             lines.append(line[: len(line) - len(stripped)] + "# the result, at last")
@@ -68,7 +67,7 @@ def copied(notebook: nbformat.NotebookNode, swap: tuple[str, str] | None = None)
         if is_solution_cell(cell):
             try:
                 cell.source = disguise(cell.source)
-            except (SyntaxError, tokenize.TokenError):
+            except SyntaxError:
                 pass
     if swap:
         copy.cells = _swapped(copy.cells, *swap)
