@@ -25,7 +25,10 @@ LIMIT = 200
 
 def first_line(message: str) -> str:
     """The first line of a failure message, normalised so that the same mistake reads the same for everyone."""
-    line = next((part.strip() for part in message.splitlines() if part.strip()), "")
+    parts = [part.strip() for part in message.splitlines() if part.strip()]
+    line = parts[0] if parts else ""
+    if re.fullmatch(r"[A-Za-z_][\w.]*:", line) and len(parts) > 1:  # "CheckFailed:" with the text on the next line
+        line = f"{line} {parts[1]}"
     if line.startswith(DIAGNOSIS):
         return ""
     line = without_case_inputs(line)
