@@ -30,7 +30,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..course import settings
 from ..course.coursedir import CourseDir
+from ..course.deadlines import UTC, to_naive_utc, zone
+from ..course.handin import HandIn, handin_time
 from ._options import course_dir
 
 NAME = "collect"
@@ -53,6 +56,7 @@ class Collected:
     source: str        # path inside the folder or zip
     destination: Path
     state: str         # new, updated, unchanged
+    handin: HandIn = HandIn(None)  # when it was handed in, and where that was read
 
 
 @dataclass
@@ -74,10 +78,30 @@ class CollectReport:
         if self.superseded:
             lines.append(f"{len(self.superseded)} older duplicates ignored:")
             lines += [f"  {path} (kept {kept})" for path, kept in self.superseded]
+        lines += self.handin_lines()
         if self.without_submission:
             lines.append(f"{len(self.without_submission)} students of the roster without a file: "
                          + ", ".join(self.without_submission))
         return "\n".join(lines)
+
+
+    def handin_lines(self) -> list[str]:
+        """Where the hand-in times came from, and the students the LMS marks late."""
+        sources: dict[str, int] = {}
+        for c in self.collected:
+            key = c.handin.source or "nowhere (taken as on time)"
+            sources[key] = sources.get(key, 0) + 1
+        lines = ["hand-in times: " + ", ".join(f"{n} from the {s}" if s[0] != "n" else f"{n} from {s}"
+                                             for s, n in sorted(sources.items()))] if self.collected else []
+        if len(self.collected) <= 30:
+            lines += [f"  {c.student}: {c.handin.describe()}" for c in self.collected if c.handin.time is not None]
+        marked = sorted(c.student for c in self.collected if c.handin.marked_late)
+        if marked:
+            lines.append(f"{len(marked)} marked late by Canvas (\"_late\" in the file name): {', '.join(marked)}")
+            if any(c.handin.time is None for c in self.collected if c.handin.marked_late):
+                lines.append("  Canvas's download has no hand-in times: put each one in submitted/<student>/"
+                             f"{self.assignment}/timestamp.txt, or use --regexp with a (?P<timestamp>...) group")
+        return lines
 
 
 def read_roster(path: Path) -> set[str]:
@@ -121,11 +145,17 @@ def _extract(archive: Path, target: Path) -> list[str]:
 
 
 def collect(assignment: str, source: Path, cd: CourseDir | None = None, *, layout: str = "name",
-            regexp: str | None = None, roster: Path | None = None, dry_run: bool = False) -> CollectReport:
-    """Copy the notebooks of ``source`` (a folder or a .zip) into submitted/<student>/<assignment>/."""
-    from nbgrader.utils import parse_utc
+            regexp: str | None = None, roster: Path | None = None, dry_run: bool = False,
+            zip_times: bool = False, timezone: str | None = None) -> CollectReport:
+    """Copy the notebooks of ``source`` (a folder or a .zip) into submitted/<student>/<assignment>/.
 
+    Hand-in times come from the file name, a timestamp.txt in the student's folder, or (``zip_times``) the zip
+    entries' times, read in ``timezone`` (default: course.toml's); see :mod:`coursetools.course.handin`.
+    """
     cd = cd or CourseDir.open()
+    tz = zone(timezone) if timezone else settings.load().deadlines().tz
+    handins: dict[tuple[str, str], HandIn] = {}
+    zipped = False
     pattern = re.compile(regexp or LAYOUTS[layout])
     if "student_id" not in pattern.groupindex:
         raise ValueError("the regular expression must have a (?P<student_id>...) group")
@@ -134,7 +164,7 @@ def collect(assignment: str, source: Path, cd: CourseDir | None = None, *, layou
     report = CollectReport(assignment)
     with tempfile.TemporaryDirectory(prefix="collect-") as scratch:
         if source.is_file() and zipfile.is_zipfile(source):
-            base = Path(scratch)
+            base, zipped = Path(scratch), True
             report.unmatched += [(name, "unsafe path in the zip (outside its folder): not extracted")
                                  for name in _extract(source, base)]
         elif source.is_dir():
@@ -169,13 +199,14 @@ def collect(assignment: str, source: Path, cd: CourseDir | None = None, *, layou
                     report.unmatched.append((relative, f"{file_id or 'the file'} is none of the notebooks {notebooks}"))
                     continue
                 file_id = notebooks[0]
-            timestamp = None
-            if groups.get("timestamp"):
-                try:
-                    timestamp = parse_utc(groups["timestamp"])
-                except ValueError:
-                    report.unmatched.append((relative, f"unreadable timestamp {groups['timestamp']!r}"))
-                    continue
+            try:  # when it was handed in, and where that was read (coursetools.course.handin)
+                handin = handin_time(relative, groups, path, student, tz=tz, use_archive=zip_times,
+                                     archived=datetime.datetime.fromtimestamp(path.stat().st_mtime) if zipped else None)
+            except ValueError as error:
+                report.unmatched.append((relative, str(error)))
+                continue
+            timestamp = to_naive_utc(handin.time)
+            handins[(student, relative)] = handin
             key = (student, file_id)
             candidate = (path, relative, timestamp, path.stat().st_mtime)
             if key in chosen:
@@ -192,14 +223,15 @@ def collect(assignment: str, source: Path, cd: CourseDir | None = None, *, layou
             data = path.read_bytes()
             state = "new" if not destination.exists() else (
                 "unchanged" if destination.read_bytes() == data else "updated")
-            report.collected.append(Collected(student, relative, destination, state))
+            report.collected.append(Collected(student, relative, destination, state,
+                                              handins.get((student, relative), HandIn(None))))
             if dry_run or state == "unchanged" and not timestamp:
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(data)
             stamp = folder / "timestamp.txt"
             if timestamp is not None:
-                stamp.write_text(timestamp.isoformat(" "), encoding="utf-8")
+                stamp.write_text(timestamp.replace(tzinfo=UTC).isoformat(" "), encoding="utf-8")
             elif state == "updated" and stamp.exists():
                 stamp.unlink()  # the old time stamp belongs to the old file
     if allowed is not None:
@@ -219,10 +251,16 @@ def add_arguments(parser) -> None:
                                          "SOURCE")
     parser.add_argument("--roster", type=Path, help="CSV with an 'id' column (or one id a line): only these students")
     parser.add_argument("--dry-run", action="store_true", help="report what would be collected, write nothing")
+    parser.add_argument("--zip-times", action="store_true",
+                        help="take the zip entries' times as hand-in times (only if your LMS's zip records them: "
+                             "Canvas's does not)")
+    parser.add_argument("--timezone", help="time zone of times written without an offset (default: course.toml "
+                                           "[deadlines] timezone, else UTC)")
 
 
 def run(args) -> int:
     report = collect(args.assignment, args.source, course_dir(args), layout=args.layout, regexp=args.regexp,
-                     roster=args.roster, dry_run=args.dry_run)
+                     roster=args.roster, dry_run=args.dry_run, zip_times=getattr(args, "zip_times", False),
+                     timezone=getattr(args, "timezone", None))
     print(report.summary())
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..course import generate, settings
 from ..course.coursedir import CourseDir
+from ..course.deadlines import to_naive_utc
 from ..course.notebooks import read_notebook
 from ..grading.scoring import grade_solutions
 from ._options import course_dir
@@ -62,6 +63,7 @@ def release(assignments: list[str] | None = None, cd: CourseDir | None = None, v
     if unknown:
         raise FileNotFoundError(f"no source notebook for {unknown} (expected source/<assignment>/<assignment>.ipynb)")
     done = []
+    deadlines = course.deadlines()
     if cd.root != course.root:
         cd.write_nbgrader_config()
     for assignment in names:
@@ -71,8 +73,17 @@ def release(assignments: list[str] | None = None, cd: CourseDir | None = None, v
                 shutil.rmtree(target)
             shutil.copytree(course.source / assignment, target)
         path = generate.generate(assignment, cd.root, cd.db_url)
+        _record_due_date(cd, assignment, deadlines)
         done.append(Released(assignment, path, verify_stubs_fail(assignment, path) if verify else 0))
     return done
+
+
+def _record_due_date(cd: CourseDir, assignment: str, deadlines) -> None:
+    """course.toml's due date into the gradebook (nbgrader's Assignment.duedate, naive UTC), so formgrader shows it."""
+    due = deadlines.due_for(assignment)
+    if due is not None:
+        with cd.gradebook() as gb:
+            gb.update_or_create_assignment(assignment, duedate=to_naive_utc(due))
 
 
 def add_arguments(parser) -> None:

@@ -11,6 +11,8 @@ import tomllib
 
 #: The course repository: coursetools/course/settings.py -> coursetools/course -> coursetools -> root.
 ROOT = Path(__file__).resolve().parents[2]
+#: When feedback shows the expected values of failed hidden cases (course.toml ``[feedback] hidden_cases``).
+HIDDEN_CASE_POLICIES = ("always", "after_due", "never")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,20 @@ class Course:
         """A table of course.toml other than ``[course]`` (empty when absent)."""
         value = self.sections.get(name, {})
         return value if isinstance(value, dict) else {}
+
+    def deadlines(self):
+        """Due dates, extensions and the late policy (``[deadlines]``, see :mod:`.deadlines`)."""
+        from .deadlines import Deadlines
+
+        return Deadlines.from_table(self.section("deadlines"), self.root)
+
+    def feedback_hidden_cases(self) -> str:
+        """When feedback shows what a failed hidden case expected (``[feedback] hidden_cases``): ``always``,
+        ``after_due`` (the default: once the student's due date has passed) or ``never`` ("hidden case 3 failed")."""
+        value = str(self.section("feedback").get("hidden_cases", "after_due"))
+        if value not in HIDDEN_CASE_POLICIES:
+            raise ValueError(f"course.toml [feedback] hidden_cases must be one of {HIDDEN_CASE_POLICIES}, not {value!r}")
+        return value
 
     @property
     def source(self) -> Path:

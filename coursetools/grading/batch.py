@@ -29,11 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import integrity, sandbox
+from ..course import deadlines as due_dates
+from ..course import settings as course_settings
 from ..course.coursedir import CourseDir
 from ..course.notebooks import read_notebook
 from . import cluster, results
 from .job import AssignmentKit, GradingSettings, Job, JobResult, NotebookOutcome
 from .preprocessors import preprocessor_lists
+from .progress import BatchProgress
 from .recorder import Recorder
 from .results import ERROR, EXECUTED, GRADED, MISSING, TIMED_OUT, GradingResult
 from .snapshot import snapshot_hash, snapshot_notebook
@@ -86,8 +89,9 @@ def content_hash(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def assignment_hash(cd: CourseDir, assignment: str, snapshot: dict, config) -> str:
-    """What grading depends on besides the submission: the gradebook's cells, the source notebooks, the policy.
+def assignment_hash(cd: CourseDir, assignment: str, snapshot: dict, config, deadlines: dict | None = None) -> str:
+    """What grading depends on besides the submission: the gradebook's cells, the source notebooks, the policy
+    (and the due date and late policy, ``deadlines``: :meth:`~coursetools.course.deadlines.Deadlines.fingerprint`).
 
     Not the time limits: a change of limits regrades only the submissions that ran out of time.
     """
@@ -98,6 +102,8 @@ def assignment_hash(cd: CourseDir, assignment: str, snapshot: dict, config) -> s
             digest.update(path.read_bytes())
     policy = {"pattern": config.IgnorePattern.get("pattern"), "enabled": config.IgnorePattern.get("enabled"),
               "add_missing_cells": config.OverwriteCells.get("add_missing_cells")}
+    if deadlines:  # only then: an assignment without a due date keeps the hash it had
+        policy["deadlines"] = deadlines
     digest.update(json.dumps(policy, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
@@ -127,9 +133,12 @@ def check_workers(client, settings: GradingSettings) -> str:
     return sandbox.notice(settings.sandbox, f"{', '.join(kinds)} on {len(answers)} worker(s)")
 
 
-def build_kit(cd: CourseDir, assignment: str, settings: GradingSettings, cell_timeout: float | None = None
-              ) -> tuple[AssignmentKit, list, str]:
-    """The assignment's kit, the client's writer preprocessors, and the assignment's hash."""
+def build_kit(cd: CourseDir, assignment: str, settings: GradingSettings, cell_timeout: float | None = None,
+              deadlines: due_dates.Deadlines | None = None) -> tuple[AssignmentKit, list, str]:
+    """The assignment's kit, the client's writer preprocessors, and the assignment's hash.
+
+    ``deadlines``: the late policy nbgrader's AssignLatePenalties applies (its plugin, configured here).
+    """
     from nbgrader.api import MissingEntry
     from nbgrader.coursedir import CourseDirectory
 
@@ -137,6 +146,10 @@ def build_kit(cd: CourseDir, assignment: str, settings: GradingSettings, cell_ti
     config.Exporter.default_preprocessors = []  # as nbgrader's converters do
     if cell_timeout:
         config.Execute.timeout = int(cell_timeout)
+    late = None
+    if deadlines is not None and deadlines.due_for(assignment) is not None:
+        due_dates.configure(config, deadlines, assignment)
+        late = deadlines.fingerprint(assignment)
     sanitize, execute, writers = preprocessor_lists(config)
     with cd.gradebook() as gb:
         try:
@@ -155,7 +168,7 @@ def build_kit(cd: CourseDir, assignment: str, settings: GradingSettings, cell_ti
                if cd.release_notebook(assignment, n).is_file()}
     kit = AssignmentKit(assignment, config, sanitize, execute, snapshot, files, settings, source=source,
                         release=release, db_url=cd.db_url)
-    return kit, writers, assignment_hash(cd, assignment, snapshot, config)
+    return kit, writers, assignment_hash(cd, assignment, snapshot, config, late)
 
 
 def prepare(kit: AssignmentKit) -> None:
@@ -169,28 +182,33 @@ def prepare(kit: AssignmentKit) -> None:
 
 
 # --- the batch -----------------------------------------------------------------------------------------------------
-def _progress(total: int, assignment: str, enabled: bool, position: int = 0):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"autograde {assignment}", unit="submission", disable=not enabled,
-                file=sys.stderr, dynamic_ncols=True, smoothing=0.1, position=position)
+def _progress(total: int, assignment: str, enabled: bool, display: BatchProgress | None = None):
+    """The batch's progress line: on the shared ``display`` when there is one, else on a display of its own."""
+    display = display or BatchProgress(sys.stderr, enabled=enabled)
+    return display.line(f"autograde {assignment}", total), display
 
 
 def autograde(assignment: str, cd: CourseDir | None = None, *, settings: GradingSettings | None = None,
               workers: int | None = None, scheduler: str | None = None, force: bool = False,
               cell_timeout: float | None = None, students: list[str] | None = None, progress: bool = True,
-              client=None, progress_position: int = 0, announce: bool = True) -> Batch:
+              client=None, progress_position: int = 0, announce: bool = True,
+              deadlines: due_dates.Deadlines | None = None, display=None) -> Batch:
     """Grade ``assignment`` for every student folder in submitted/ (or the named ``students``).
 
     ``settings``: isolation, limits and the per-notebook time limit (default: sandboxed, default limits, 600 s).
     ``workers``: Dask worker processes of the local cluster (default: one per core); ``scheduler``: address of an
     existing Dask scheduler instead; ``client``: an existing ``distributed.Client`` instead of both.
     ``cell_timeout`` overrides nbgrader's ``Execute.timeout``. ``announce``: print how student code is isolated.
+    ``deadlines``: due dates, extensions and the late policy (default: course.toml's ``[deadlines]``); the due date
+    and each student's extension go into the gradebook, and nbgrader's AssignLatePenalties applies the policy to the
+    submission's ``timestamp.txt``. ``display``: a :class:`~.progress.BatchProgress` shared by several batches
+    (one display for all), instead of this batch's own progress line.
     """
     start = time.perf_counter()
     cd = cd or CourseDir.open()
     settings = settings or GradingSettings()
-    kit, writers, digest = build_kit(cd, assignment, settings, cell_timeout)
+    deadlines = deadlines if deadlines is not None else course_settings.load().deadlines()
+    kit, writers, digest = build_kit(cd, assignment, settings, cell_timeout, deadlines)
     limits = {"cell": kit.config.Execute.get("timeout"), "notebook": settings.notebook_timeout}
 
     everyone = cd.students()
@@ -200,10 +218,13 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
             raise AutogradeError(f"no folder in {cd.submitted} for {unknown}")
         everyone = [s for s in everyone if s in set(students)]
     with cd.gradebook() as gb:
+        due = deadlines.due_for(assignment)
+        if due is not None:  # course.toml's due date wins over the one release recorded (it may have moved since)
+            gb.update_or_create_assignment(assignment, duedate=due_dates.to_naive_utc(due))
         in_gradebook = {s.student_id for s in gb.find_assignment(assignment).submissions}
 
     batch = Batch(assignment)
-    bar = _progress(len(everyone), assignment, progress, progress_position)
+    bar, screen = _progress(len(everyone), assignment, progress and display is None, display)
     counts: dict[str, int] = {}
 
     def done(result: GradingResult, skipped: bool = False) -> None:
@@ -213,7 +234,8 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
         bar.set_postfix_str(" ".join(f"{k}={v}" for k, v in sorted(counts.items())), refresh=False)
         bar.update(1)
 
-    with Recorder(cd, assignment, kit.config, writers, kit.snapshot, digest, limits, kit.files) as recorder:
+    with Recorder(cd, assignment, kit.config, writers, kit.snapshot, digest, limits, kit.files,
+                  deadlines=deadlines) as recorder:
         def unchanged(student: str, digest_: str) -> GradingResult | None:
             previous = results.load(cd.autograded_dir(student, assignment))
             if (not force and previous and previous.content_hash == digest_ and previous.assignment_hash == digest
@@ -237,6 +259,9 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
                     done(recorder.record(student, outcomes, ""))
                     continue
                 digest_ = content_hash(files)
+                extension = deadlines.extension(student, assignment)
+                if extension:  # a new or changed extension regrades the submission (its penalty changes)
+                    digest_ = content_hash({**files, "\0extension": str(extension.total_seconds()).encode()})
                 previous = unchanged(student, digest_)
                 if previous is not None:
                     batch.skipped.append(student)
@@ -265,13 +290,14 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
                 batch.notice = check_workers(client, settings)
                 prepare(kit)
                 if progress and announce:
-                    bar.clear()
-                    print(batch.notice, file=sys.stderr)
+                    screen.message(batch.notice)
                 _run(client, kit, _chain(first, pending), recorder, done, batch)
             finally:
                 if own_client:
                     cluster.close(client, cluster_)
     bar.close()
+    if display is None:
+        screen.close()
     batch.results.sort(key=lambda r: r.student)
     batch.seconds = time.perf_counter() - start
     return batch

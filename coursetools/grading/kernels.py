@@ -24,6 +24,7 @@ from queue import Empty
 from jupyter_core.utils import run_sync
 
 from .. import sandbox
+from ..course.kernel import QUIET_KERNEL
 from ..integrity import AttestationServer
 from ..sandbox import SandboxSettings
 
@@ -51,7 +52,14 @@ def _attestation(socket_path: Path, uid: int | None, current_code) -> Attestatio
 
 
 def start_kernel(workdir: Path, arguments: list[str], settings: SandboxSettings):
-    """Start a kernel for a submission in ``workdir``, isolated as ``settings`` say; returns its started manager."""
+    """Start a kernel for a submission in ``workdir``, isolated as ``settings`` say; returns its started manager.
+
+    An unsandboxed kernel writes to the worker's terminal: it gets ipykernel's quiet log level, else every kernel
+    prints its notice about unencrypted local TCP through the instructor's progress display. (A sandboxed kernel's
+    own output goes to its log, which the sandbox's report quotes when the kernel crashed.)
+    """
+    if not settings.enabled:
+        arguments = [*arguments, *(a for a in QUIET_KERNEL if a not in arguments)]
     km = sandbox.kernel_manager(workdir, settings, service=_attestation)
     run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_environment(), extra_arguments=arguments)
     return km

@@ -51,7 +51,8 @@ class Recorder:
     """Writes results into the gradebook and autograded/, as nbgrader's autograde would; only ever in the client."""
 
     def __init__(self, cd: CourseDir, assignment: str, config, writers: list, snapshot: dict,
-                 assignment_digest: str, limits: dict | None = None, source_files: dict[str, bytes] | None = None):
+                 assignment_digest: str, limits: dict | None = None, source_files: dict[str, bytes] | None = None,
+                 deadlines=None):
         from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
 
@@ -59,6 +60,7 @@ class Recorder:
         self.writers = writers
         self.snapshot, self.assignment_digest, self.limits = snapshot, assignment_digest, limits or {}
         self.source_files = source_files or {}
+        self.deadlines = deadlines  # coursetools.course.deadlines.Deadlines: each student's extension
         coursedir = CourseDirectory(config=config)
         self.course_id = coursedir.course_id or "default_course"
         self.ignore = list(coursedir.ignore)
@@ -154,17 +156,24 @@ class Recorder:
         return overridden or names[:1]
 
     def _open_submission(self, gb, student: str, timestamp: datetime.datetime | None) -> None:
-        """nbgrader's Autograde.init_assignment: the student, and the submission with its timestamp."""
+        """nbgrader's Autograde.init_assignment: the student, and the submission with its timestamp.
+
+        With deadlines, also the student's extension (nbgrader's ``SubmittedAssignment.extension``, which its
+        ``total_seconds_late`` counts): set when course.toml gives one, cleared when it no longer does.
+        """
         from sqlalchemy.exc import SAWarning
 
         gb.update_or_create_student(student)
+        extra = {}
+        if self.deadlines is not None:
+            extra["extension"] = self.deadlines.extension(student, self.assignment)
         with warnings.catch_warnings():
             # nbgrader's add_submission trips an autoflush warning of SQLAlchemy 2; the rows are written all the same.
             warnings.simplefilter("ignore", SAWarning)
             if timestamp:
-                gb.update_or_create_submission(self.assignment, student, timestamp=timestamp)
+                gb.update_or_create_submission(self.assignment, student, timestamp=timestamp, **extra)
             else:
-                gb.update_or_create_submission(self.assignment, student)
+                gb.update_or_create_submission(self.assignment, student, **extra)
 
     def _zero(self, gb, student: str, notebook: str) -> None:
         """nbgrader's treatment of a missing notebook: every grade 0, nothing to review."""

@@ -1,8 +1,10 @@
 """The ``report`` command: one self-contained HTML page on the whole class (plots inlined as PNG).
 
 Per assignment: the distribution of scores, the pass rate of each exercise (the share of graded submissions with
-full points on it: where the class struggles), and the submissions that need the instructor: those that failed to
-grade (missing, invalid, timed out, kernel died, grading error), or are flagged (manual grading needed, late).
+full points on it: where the class struggles), what the class got wrong (per exercise, the failure messages and
+diagnoses most students hit, with counts: :mod:`.mistakes`), the pairs the similarity report flagged, and the
+submissions that need the instructor: those that failed to grade (missing, invalid, timed out, kernel died, grading
+error), or are flagged (manual grading needed, late, with the lateness and the penalty).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from pathlib import Path
 from ..course import settings
 from ..course.coursedir import CourseDir
 from ..grading import results
+from . import similarity
 from .grades import NO_SUBMISSION, NOT_GRADED, UNGRADED, Table, fmt, table
+from .mistakes import class_mistakes
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
@@ -27,6 +31,7 @@ border-radius:6px;padding:.6rem 1rem}.card b{display:block;font-size:1.3rem}
 .plots{display:flex;gap:1rem;flex-wrap:wrap}.plots img{max-width:100%;border:1px solid #dde2ea;border-radius:4px}
 table{border-collapse:collapse;margin-top:.8rem}th,td{border-bottom:1px solid #dde2ea;padding:.35rem .6rem;
 text-align:left;vertical-align:top}th{background:#f3f5f9}.bad{color:#b42318}.warn{color:#8a6100}
+td ul{margin:0;padding-left:1.1rem}
 """
 
 
@@ -95,9 +100,50 @@ def attention(t: Table, assignment: str) -> list[tuple[str, str, str]]:
             found.append((r.student, "flagged for a look", "; ".join(r.flags)))
         elif r.status == results.GRADED and r.needs_manual_grade:
             found.append((r.student, "needs manual grading", "some cells wait for a grader in formgrader"))
-        if r.late_penalty:
-            found.append((r.student, "late", f"penalty {fmt(r.late_penalty)} points"))
+        if r.seconds_late or r.late_penalty:
+            extension = f" (extension {r.extension})" if r.extension else ""
+            when = f"{r.late} after the due date{extension}" if r.seconds_late else "after the due date"
+            found.append((r.student, "late", f"{when}: penalty {fmt(r.late_penalty)} points"))
+        elif r.extension:
+            found.append((r.student, "extension", f"{r.extension}: on time"))
     return found
+
+
+def mistakes_table(t: Table, assignment: str, top: int = 3) -> str:
+    """What the class got wrong, per exercise with failures: the messages and diagnoses most students hit."""
+    esc = html.escape
+    rows = []
+    for m in class_mistakes(t, assignment):
+        if not m.failed:
+            continue
+        said = "".join(f"<li><code>{esc(text)}</code> <b>&times;{n}</b></li>" for text, n in m.messages[:top])
+        more = len(m.messages) - top
+        said += f"<li class='sub'>{more} other message{'s' if more != 1 else ''}</li>" if more > 0 else ""
+        why = "".join(f"<li>{esc(text)} <b>&times;{n}</b></li>" for text, n in m.diagnoses[:top])
+        rows.append(f"<tr><td><code>{esc(m.exercise)}</code></td><td>{m.failed} of {m.attempted}</td>"
+                    f"<td><ul>{said}</ul></td><td><ul>{why}</ul></td></tr>")
+    if not rows:
+        return "<p>No exercise lost points.</p>"
+    return ("<table><tr><th>exercise</th><th>students who lost points</th><th>what they were told (first line; "
+            "how many students)</th><th>likely mistakes (how many students)</th></tr>" + "".join(rows) + "</table>")
+
+
+def similar_pairs(cd: CourseDir, assignment: str) -> str:
+    """The pairs the last ``similarity`` run flagged, with a link to its page."""
+    esc = html.escape
+    found = similarity.load(cd, assignment)
+    if found is None:
+        return (f"<p class='sub'>Not compared yet: <code>python -m coursetools similarity {esc(assignment)}</code> "
+                f"compares the submissions.</p>")
+    page = similarity.report_path(cd, assignment)
+    link = f"<a href='{esc(page.as_uri())}'>the similarity page</a>"
+    if not found.flagged:
+        return f"<p>No pair flagged among {found.students} submissions ({link}).</p>"
+    return ("<table><tr><th>pair</th><th>similarity</th><th>distinctive code shared</th></tr>"
+            + "".join(f"<tr><td class='warn'>{esc(p.a)} &amp; {esc(p.b)}</td><td>{100 * p.similarity:.0f}%</td>"
+                      f"<td>{p.shared} characters</td></tr>" for p in found.flagged)
+            + f"</table><p class='sub'>Side by side, shared parts highlighted: {link}. A flag is a reason to look, "
+              f"not a verdict.</p>")
 
 
 def _count(n: int, word: str) -> str:
@@ -131,6 +177,8 @@ def render(cd: CourseDir, t: Table) -> str:
             parts.append("<h3>Exercises, hardest first</h3><table><tr><th>exercise</th><th>pass rate</th></tr>"
                          + "".join(f"<tr><td><code>{esc(n)}</code></td><td class='{'bad' if v < .5 else ''}'>"
                                    f"{100 * v:.0f}%</td></tr>" for n, v in hardest) + "</table>")
+        parts.append("<h3>What the class got wrong</h3>" + mistakes_table(t, assignment))
+        parts.append("<h3>Submissions alike</h3>" + similar_pairs(cd, assignment))
         parts.append("<h3>Failed to grade or flagged</h3>")
         if flagged:
             parts.append("<table><tr><th>student</th><th>what</th><th>why</th></tr>"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import nbformat
 
 from ..course import settings
 from ..course.coursedir import CourseDir
+from ..course.deadlines import Deadlines
 from ..grading import results
 from ..grading.results import cell_messages
 from .grades import NO_SUBMISSION, NOT_GRADED, Row, fmt, table
@@ -44,6 +46,31 @@ text-align:left;vertical-align:top}th{background:#f3f5f9}
 pre{white-space:pre-wrap;background:#f6f8fa;padding:.5rem;border-radius:4px;margin:.3rem 0;font-size:.85rem}
 details summary{cursor:pointer;color:#3b5bdb}
 """
+
+
+#: A failure of one of ``check.matches_reference``'s hidden cases: ``<name>(...) on hidden case <n> (inputs: ...)``.
+HIDDEN_CASE = re.compile(r"^(?:[A-Za-z_][\w.]*: )?(?P<name>.*?) on hidden case (?P<number>\d+)\b")
+
+
+def hide_hidden_case(message: str) -> str:
+    """A hidden case's failure without what it expected and got: ``sigmoid(...): hidden case 3 failed.``"""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    match = HIDDEN_CASE.match(first)
+    if not match:
+        return message
+    return f"{match.group('name')}: hidden case {match.group('number')} failed."
+
+
+def show_hidden_cases(policy: str, row: Row, now: datetime.datetime | None = None) -> bool:
+    """Whether the page shows what failed hidden cases expected: course.toml's ``[feedback] hidden_cases``."""
+    if policy == "always":
+        return True
+    if policy == "never":
+        return False
+    if not row.due:  # no due date: nothing to wait for
+        return True
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return now >= datetime.datetime.fromisoformat(row.due)
 
 
 @dataclass
@@ -75,11 +102,23 @@ def _messages(cd: CourseDir, row: Row, notebook: str) -> dict[str, list[str]]:
             if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
 
 
-def render(cd: CourseDir, row: Row, exercises, notebook: str, several: bool) -> str:
+def render(cd: CourseDir, row: Row, exercises, notebook: str, several: bool, deadlines: Deadlines | None = None,
+           hidden_cases: str | None = None, now: datetime.datetime | None = None) -> str:
+    """One feedback page. ``hidden_cases``: always, after_due or never (default: course.toml's ``[feedback]``)."""
     course = settings.load()
     esc = html.escape
+    deadlines = deadlines if deadlines is not None else course.deadlines()
+    policy = hidden_cases or course.feedback_hidden_cases()
+    show = show_hidden_cases(policy, row, now)
     tests = _release_tests(cd, row.assignment, notebook)
     messages = _messages(cd, row, notebook)
+    hidden = 0
+    if not show:
+        shown = {}
+        for grade_id, texts in messages.items():
+            shown[grade_id] = [hide_hidden_case(m) for m in texts]
+            hidden += sum(1 for a, b in zip(texts, shown[grade_id]) if a != b)
+        messages = shown
     rows = []
     for exercise in exercises:
         if exercise.notebook != notebook:
@@ -102,7 +141,11 @@ def render(cd: CourseDir, row: Row, exercises, notebook: str, several: bool) -> 
     note = STUDENT_NOTES.get(row.status, "")
     if row.status not in (results.GRADED, "ungraded") and row.reason:
         note += f" ({esc(row.reason)})"
-    late = f"<p>Late submission penalty: {fmt(row.late_penalty)} points.</p>" if row.late_penalty else ""
+    late = _lateness(row, deadlines)
+    if hidden:
+        late += ("<p class='sub'>What the hidden cases expected is shown once the due date "
+                 f"({esc(deadlines.local(datetime.datetime.fromisoformat(row.due)))}) has passed.</p>"
+                 if policy == "after_due" else "<p class='sub'>This course does not show what hidden cases expected.</p>")
     generated = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Feedback: {esc(row.assignment)} ({esc(row.student)})</title>
@@ -120,9 +163,30 @@ messages above say what they found.</p>
 """
 
 
-def feedback(assignment: str, cd: CourseDir | None = None, students: list[str] | None = None) -> list[Page]:
-    """Write the feedback pages of ``assignment`` for every submission (or the named students)."""
+def _lateness(row: Row, deadlines: Deadlines) -> str:
+    """When the notebook was handed in against the student's due date, and what lateness cost."""
+    if not row.due:
+        return f"<p>Late submission penalty: {fmt(row.late_penalty)} points.</p>" if row.late_penalty else ""
+    due = deadlines.local(datetime.datetime.fromisoformat(row.due))
+    extension = f" (with your extension of {html.escape(row.extension)})" if row.extension else ""
+    handed = (f"Handed in {html.escape(deadlines.local(datetime.datetime.fromisoformat(row.timestamp)))}"
+              if row.timestamp else "Handed in")
+    if not row.seconds_late:
+        return f"<p>{handed}, due {html.escape(due)}{extension}: on time.</p>"
+    cost = (f" Late penalty: <strong>{fmt(row.late_penalty)} points</strong> ({html.escape(deadlines.policy.describe())})."
+            if row.late_penalty else " No late penalty.")
+    return f"<p class='note'>{handed}, due {html.escape(due)}{extension}: {html.escape(row.late)} late.{cost}</p>"
+
+
+def feedback(assignment: str, cd: CourseDir | None = None, students: list[str] | None = None,
+             deadlines: Deadlines | None = None, hidden_cases: str | None = None) -> list[Page]:
+    """Write the feedback pages of ``assignment`` for every submission (or the named students).
+
+    ``deadlines`` (default: course.toml's) says how lateness is described; ``hidden_cases`` (always, after_due,
+    never; default: course.toml's ``[feedback] hidden_cases``) whether failed hidden cases show what they expected.
+    """
     cd = cd or CourseDir.open()
+    deadlines = deadlines if deadlines is not None else settings.load().deadlines()
     t = table(cd, [assignment])
     exercises = t.exercises[assignment]
     several = t.several(assignment)
@@ -133,6 +197,7 @@ def feedback(assignment: str, cd: CourseDir | None = None, students: list[str] |
         for notebook in dict.fromkeys(e.notebook for e in exercises):
             path = cd.feedback / row.student / assignment / f"{notebook}.html"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render(cd, row, exercises, notebook, several), encoding="utf-8")
+            path.write_text(render(cd, row, exercises, notebook, several, deadlines, hidden_cases),
+                            encoding="utf-8")
             pages.append(Page(row.student, assignment, path))
     return pages

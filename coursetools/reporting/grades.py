@@ -6,13 +6,14 @@ reason come from ``autograded/<student>/<assignment>/grading.json``.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import integrity
 from ..course.coursedir import CourseDir
+from ..course.deadlines import describe_duration, from_naive_utc
 from ..grading import results
+from . import spreadsheet
 
 NO_SUBMISSION = "no_submission"   # neither a folder in submitted/ nor a submission in the gradebook
 NOT_GRADED = "not_graded"         # submitted, not autograded yet
@@ -41,6 +42,15 @@ class Row:
     needs_manual_grade: bool = False
     timestamp: str = ""
     flags: list[str] = field(default_factory=list)  # what the integrity review wants a human to look at
+    due: str = ""                   # the student's due date (extension included), ISO 8601 in UTC
+    extension: str = ""             # the student's extension, for people ("2 days")
+    seconds_late: float = 0.0       # after the student's due date (nbgrader's total_seconds_late)
+    messages: dict[str, list[str]] = field(default_factory=dict)  # column -> failure messages (grading.json)
+
+    @property
+    def late(self) -> str:
+        """How late, for people ("1 day 3 h"), or "" when on time."""
+        return describe_duration(self.seconds_late) if self.seconds_late > 0 else ""
 
     @property
     def total(self) -> float | None:
@@ -104,7 +114,12 @@ def _row(cd: CourseDir, student: str, assignment: str, submission, exercises: li
         if cd.submission_dir(student, assignment).is_dir():
             row.status = NOT_GRADED
         return row
-    row.timestamp = submission.timestamp.isoformat(sep=" ") if submission.timestamp else ""
+    row.timestamp = from_naive_utc(submission.timestamp).isoformat(sep=" ") if submission.timestamp else ""
+    if submission.assignment.duedate is not None:  # nbgrader: naive UTC, the extension counted in duedate
+        row.due = from_naive_utc(submission.duedate).isoformat(sep=" ")
+        row.seconds_late = float(submission.total_seconds_late)
+    if submission.extension:
+        row.extension = describe_duration(submission.extension)
     scores = {}
     for notebook in submission.notebooks:
         row.late_penalty += notebook.late_submission_penalty or 0.0
@@ -115,6 +130,10 @@ def _row(cd: CourseDir, student: str, assignment: str, submission, exercises: li
     row.points = {e.column(several): scores.get(e.column(several)) for e in exercises}
     if graded is not None:
         row.status, row.reason = graded.status, graded.reason
+        for cell in graded.cells:
+            key = f"{cell.notebook}/{cell.grade_id}" if several else cell.grade_id
+            if cell.messages:
+                row.messages[key] = list(cell.messages)
     else:
         row.status = results.GRADED if all(v is not None for v in row.points.values()) else UNGRADED
     return row
@@ -125,21 +144,18 @@ def fmt(value: float | None) -> str:
 
 
 def write_csv(t: Table, path: Path) -> Path:
-    """The grades CSV: student, assignment, one column per exercise, late_penalty, total, max_total, status."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The grades CSV ("wide"): student, assignment, one column per exercise, late_penalty, total, max_total, status,
+    and when it was handed in against the student's due date. Every cell goes through :func:`.spreadsheet.cell`."""
     exercise_columns: list[str] = []
     for a in t.assignments:
         exercise_columns += [c for c in t.columns(a) if c not in exercise_columns]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "assignment", *exercise_columns, "late_penalty", "total", "max_total",
-                         "status", "reason", "needs_manual_grade", "flags", "timestamp"])
-        for row in t.rows:
-            writer.writerow([row.student, row.assignment, *(fmt(row.points.get(c)) for c in exercise_columns),
-                             fmt(row.late_penalty), fmt(row.total), fmt(row.max_total), row.status, row.reason,
-                             "yes" if row.needs_manual_grade or row.flags else "", "; ".join(row.flags),
-                             row.timestamp])
-    return path
+    header = ["student", "assignment", *exercise_columns, "late_penalty", "total", "max_total", "status", "reason",
+              "needs_manual_grade", "flags", "timestamp", "due", "extension", "hours_late"]
+    rows = ([row.student, row.assignment, *(fmt(row.points.get(c)) for c in exercise_columns),
+             fmt(row.late_penalty), fmt(row.total), fmt(row.max_total), row.status, row.reason,
+             "yes" if row.needs_manual_grade or row.flags else "", "; ".join(row.flags), row.timestamp, row.due,
+             row.extension, f"{row.seconds_late / 3600:.2f}" if row.seconds_late else ""] for row in t.rows)
+    return spreadsheet.write(path, header, rows)
 
 
 def text_table(t: Table) -> str:
@@ -155,6 +171,7 @@ def text_table(t: Table) -> str:
                 cells.append(f"{row.label:>18}")
             else:
                 flag = "" if row.status == results.GRADED else f" {row.label}"
+                flag += " late" if row.late_penalty else ""
                 cells.append(f"{fmt(row.total) + '/' + fmt(row.max_total) + flag:>18}")
         lines.append(f"{student:<{width}}  " + "  ".join(cells))
     return "\n".join(lines)

@@ -115,8 +115,11 @@ def without_tests(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return copy
 
 
-def demo_class(cd: CourseDir, assignment: str, mistakes: int = 3) -> list[Submission]:
-    """The demo's class: reference, untouched release, a few typical mistakes, deleted tests, one broken file."""
+def demo_class(cd: CourseDir, assignment: str, mistakes: int = 2) -> list[Submission]:
+    """The demo's class: reference, untouched release, a few typical mistakes, deleted tests, one broken file, and a
+    copied pair: correct alternatives of every answer, and a disguised copy of them (:mod:`.copied`)."""
+    from .copied import copied
+
     release = read_notebook(cd.release_notebook(assignment))
     reference = answered(release, solution_code(assignment))
     subs = [Submission("ref-solution", dump(reference), "the reference solution"),
@@ -127,6 +130,12 @@ def demo_class(cd: CourseDir, assignment: str, mistakes: int = 3) -> list[Submis
     subs.append(Submission("deleted-tests", dump(without_tests(reference)),
                            "reference with every test cell deleted (autograde puts them back)"))
     subs.append(Submission("broken-json", broken_json(release), "a file cut off halfway: not valid JSON", "invalid"))
+    rounds = correct_variants(assignment)
+    if rounds:
+        alternative = answered(reference, rounds[0])
+        subs.append(Submission("alternative", dump(alternative), "correct answers written differently (the corpus)"))
+        subs.append(Submission("copier", dump(copied(alternative)),
+                               "a copy of alternative's notebook: local variables renamed, comments changed"))
     return subs
 
 

@@ -122,3 +122,34 @@ def test_bad_regexp_and_source(cd, tmp_path):
         collect(A, tmp_path, cd, regexp=r"(?P<name>.*)")
     with pytest.raises(FileNotFoundError):
         collect(A, tmp_path / "nothing.zip", cd)
+
+
+def test_handin_times_and_where_they_come_from(cd, tmp_path):
+    # A folder per student with nbgrader's timestamp.txt; one without; a time without offset in the course's zone.
+    source = _files(tmp_path / "in", {"alice/01_numpy_basics.ipynb": NB, "alice/timestamp.txt": b"2026-10-06 08:00",
+                                      "bob/01_numpy_basics.ipynb": NB,
+                                      "cy/01_numpy_basics.ipynb": NB,
+                                      "cy/timestamp.txt": b"2017-07-05 21:33:39.946011 UTC"})
+    report = collect(A, source, cd, layout="folder", timezone="Europe/Paris")
+    times = {c.student: c.handin for c in report.collected}
+    assert times["alice"].source == "timestamp.txt" and times["alice"].time.utcoffset().total_seconds() == 7200
+    assert times["bob"].time is None and times["cy"].source == "timestamp.txt"
+    assert (cd.submission_dir("alice", A) / "timestamp.txt").read_text() == "2026-10-06 06:00:00+00:00"
+    summary = report.summary()
+    assert "alice: handed in 2026-10-06 06:00:00+00:00 (from the timestamp.txt)" in summary
+    assert "1 from nowhere (taken as on time)" in summary and "2 from the timestamp.txt" in summary
+
+
+def test_canvas_late_marks_and_zip_times(cd, tmp_path):
+    archive = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr(zipfile.ZipInfo("lovelaceada_1234_5678_01_numpy_basics.ipynb", (2026, 10, 5, 22, 0, 0)), NB)
+        z.writestr(zipfile.ZipInfo("turingalan_late_2222_3333_01_numpy_basics.ipynb", (2026, 10, 7, 1, 30, 0)), NB)
+    report = collect(A, archive, cd, layout="canvas")
+    assert all(c.handin.time is None for c in report.collected), "Canvas's zip times are not hand-in times"
+    assert "1 marked late by Canvas" in report.summary() and "turingalan" in report.summary()
+    assert "no hand-in times" in report.summary()
+    report = collect(A, archive, cd, layout="canvas", zip_times=True, timezone="UTC")
+    times = {c.student: c.handin for c in report.collected}
+    assert times["turingalan"].source == "zip entry time" and times["turingalan"].time.hour == 1
+    assert (cd.submission_dir("turingalan", A) / "timestamp.txt").read_text() == "2026-10-07 01:30:00+00:00"

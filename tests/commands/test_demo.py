@@ -16,8 +16,8 @@ pytestmark = pytest.mark.slow
 COURSE = settings.load()
 
 
-def _demo(root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coursetools", "demo", "--root", str(root), "--no-progress"],
+def _demo(root: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "coursetools", "demo", "--root", str(root), "--no-progress", *extra],
                           cwd=COURSE.root, env=venv_environment(), capture_output=True, text=True, timeout=1500)
 
 
@@ -31,6 +31,9 @@ def test_demo_runs_twice(tmp_path):
     assert "UNEXPECTED" not in out
     assert "Sandbox: bubblewrap" in out, "the demo grades in the sandbox where bubblewrap works (CI installs it)"
     assert "invalid notebook" in out and "total" in out
+    assert "late:      mistake-1 handed 01_numpy_basics in 1 day 5 h after the due date: penalty" in out
+    assert "extension: mistake-2 (2 days) handed 01_numpy_basics in 1 day 5 h after the due date: on time" in out
+    assert "similar:   alternative & copier in 01_numpy_basics" in out and "(flagged)" in out
     assert (root / "reports" / "report.html").is_file() and (root / "reports" / "grades.csv").is_file()
     for assignment in COURSE.assignments:
         assert (root / "feedback" / "ref-solution" / assignment / f"{assignment}.html").is_file()
@@ -41,3 +44,13 @@ def test_demo_runs_twice(tmp_path):
     assert "unchanged since the last run" in second.stdout
     table = lambda text: text[text.index("\nstudent "):text.index("What each student")]  # noqa: E731
     assert table(second.stdout) == table(first.stdout)
+
+
+def test_demo_without_bubblewrap_says_so_once_and_keeps_the_terminal_clean(tmp_path):
+    """No bubblewrap: the demo grades its own sample class unsandboxed, says so once, and no kernel chatter."""
+    result = _demo(tmp_path / "demo", "--bwrap", "/nonexistent")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    text = result.stdout + result.stderr
+    assert text.count("no sandbox on this machine") == 1 and "grading WITHOUT a sandbox" not in text
+    assert "[IPKernelApp]" not in text and "without encryption" not in text
+    assert "UNEXPECTED" not in result.stdout and "late:      mistake-1" in result.stdout
