@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,7 +62,9 @@ def run(notebook: nbformat.NotebookNode, timeout: float = 600) -> tuple[float, f
         client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=False,
                                 resources={"metadata": {"path": scratch}})
         start = time.perf_counter()
-        with client.setup_kernel(env=env, cwd=scratch):
+        # The kernel's own stderr (a warning about its transport) would interleave with the table; a failing cell
+        # still stops the bench, with its error.
+        with client.setup_kernel(env=env, cwd=scratch, stderr=subprocess.DEVNULL):
             started = time.perf_counter()
             cells = []
             for index, cell in enumerate(notebook.cells):
