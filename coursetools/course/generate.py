@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import settings
+from . import colab_setup, settings
 from .nbgrader import nbgrader_config
 from .notebooks import read_notebook, write_notebook
 
@@ -29,17 +29,14 @@ def colab_cells(course: settings.Course, assignment: str) -> list[nbformat.Noteb
     """The badge and the set-up cell that open every release notebook."""
     badge = nbformat.v4.new_markdown_cell(
         f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({course.colab_url(assignment)})"
-        f"  \n*{course.title}*: on Colab, run the first code cell once to install the course helpers and data."
+        f"  \n*{course.title}*: run the first code cell once; it installs the course helpers and data on Colab,"
+        " checks them on your own computer, and says what to do if something is missing."
     )
     badge["id"] = COLAB_BADGE_ID
-    setup = nbformat.v4.new_code_cell(
-        "# Set-up for Google Colab: installs the course helpers and data, pinned to the course version.\n"
-        "# On your own computer this cell does nothing (install the course once, as the README says).\n"
-        "import subprocess, sys\n"
-        "if \"google.colab\" in sys.modules:\n"
-        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"--quiet\", \"{course.helpers_pip_spec}\"],\n"
-        "                   check=True)"
-    )
+    # The set-up cell's code lives in colab_setup.py, where it is tested on its own; Colab shows it as a form
+    # (its #@title line), JupyterLab folds it: students read what it prints, not its code.
+    setup = nbformat.v4.new_code_cell(colab_setup.cell_source(course),
+                                      metadata={"cellView": "form", "jupyter": {"source_hidden": True}})
     setup["id"] = COLAB_SETUP_ID
     return [badge, setup]
 
