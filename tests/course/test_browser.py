@@ -27,10 +27,10 @@ import nbformat
 import pytest
 
 from coursetools import sandbox
-from coursetools.sandbox import bubblewrap
 from coursetools.course import settings
 from coursetools.course.notebooks import read_notebook
 from coursetools.samples import answered, solution_code
+from coursetools.sandbox import bubblewrap
 from helpers import checks as check
 from tests.support.browser_lab import CHROMEDRIVER, CHROMIUM
 
