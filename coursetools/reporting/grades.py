@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import integrity
 from ..course.coursedir import CourseDir
+from ..course.text import csv_safe, terminal_safe
 from ..grading import results
 
 NO_SUBMISSION = "no_submission"   # neither a folder in submitted/ nor a submission in the gradebook
@@ -130,22 +131,29 @@ def write_csv(t: Table, path: Path) -> Path:
     exercise_columns: list[str] = []
     for a in t.assignments:
         exercise_columns += [c for c in t.columns(a) if c not in exercise_columns]
+    # Text cells (student ids, reasons, flags: student text among them) go through csv_safe: a spreadsheet never
+    # reads them as formulas. Numbers are the toolkit's own and stay numbers.
+    text = csv_safe
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "assignment", *exercise_columns, "late_penalty", "total", "max_total",
-                         "status", "reason", "needs_manual_grade", "flags", "timestamp"])
+        writer.writerow([text(c) for c in ["student", "assignment", *exercise_columns, "late_penalty", "total",
+                                           "max_total", "status", "reason", "needs_manual_grade", "flags",
+                                           "timestamp"]])
         for row in t.rows:
-            writer.writerow([row.student, row.assignment, *(fmt(row.points.get(c)) for c in exercise_columns),
-                             fmt(row.late_penalty), fmt(row.total), fmt(row.max_total), row.status, row.reason,
-                             "yes" if row.needs_manual_grade or row.flags else "", "; ".join(row.flags),
-                             row.timestamp])
+            writer.writerow([text(row.student), text(row.assignment),
+                             *(fmt(row.points.get(c)) for c in exercise_columns),
+                             fmt(row.late_penalty), fmt(row.total), fmt(row.max_total), text(row.status),
+                             text(row.reason), "yes" if row.needs_manual_grade or row.flags else "",
+                             text("; ".join(row.flags)), text(row.timestamp)])
     return path
 
 
 def text_table(t: Table) -> str:
-    """Totals per student (rows) and assignment (columns), for the terminal."""
-    width = max([len("student")] + [len(r.student) for r in t.rows])
-    header = f"{'student':<{width}}  " + "  ".join(f"{a:>18}" for a in t.assignments)
+    """Totals per student (rows) and assignment (columns), for the terminal (no control character of a student
+    id reaches it)."""
+    shown = {r.student: terminal_safe(r.student, one_line=True) for r in t.rows}
+    width = max([len("student")] + [len(name) for name in shown.values()])
+    header = f"{'student':<{width}}  " + "  ".join(f"{terminal_safe(a, one_line=True):>18}" for a in t.assignments)
     lines = [header, "-" * len(header)]
     for student in sorted({r.student for r in t.rows}):
         cells = []
@@ -156,5 +164,5 @@ def text_table(t: Table) -> str:
             else:
                 flag = "" if row.status == results.GRADED else f" {row.label}"
                 cells.append(f"{fmt(row.total) + '/' + fmt(row.max_total) + flag:>18}")
-        lines.append(f"{student:<{width}}  " + "  ".join(cells))
+        lines.append(f"{shown[student]:<{width}}  " + "  ".join(cells))
     return "\n".join(lines)
