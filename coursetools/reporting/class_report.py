@@ -2,7 +2,8 @@
 
 Per assignment: the distribution of scores, the pass rate of each exercise (the share of graded submissions with
 full points on it: where the class struggles), and the submissions that need the instructor: those that failed to
-grade (missing, invalid, timed out, kernel died, grading error), or are flagged (manual grading needed, late).
+grade (missing, invalid, rejected, timed out, kernel died, grading error), or are flagged (manual grading needed,
+late).
 """
 
 from __future__ import annotations
