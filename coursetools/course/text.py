@@ -18,6 +18,8 @@ _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
 #: that reorder or hide text on screen (bidirectional overrides and isolates, zero-width characters, BOM).
 _CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _LINE_BREAKS = re.compile(r"[\r\n]+")
+#: Lone surrogates: a file name that is not UTF-8 (Python's surrogateescape) can be written nowhere as text.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 #: What makes a spreadsheet read a cell as a formula (OWASP's list, and the full-width forms some spreadsheets
 #: also accept).
@@ -25,7 +27,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 
 
 def terminal_safe(text: object, *, one_line: bool = False) -> str:
-    """``text`` with escape sequences and control characters removed (tabs become spaces).
+    """``text`` with escape sequences and control characters removed (tabs become spaces, what is not Unicode U+FFFD).
 
     ``one_line``: line breaks become spaces too (for a value inside a line: a student id, a file name), so a value
     cannot forge lines of its own.
@@ -36,7 +38,7 @@ def terminal_safe(text: object, *, one_line: bool = False) -> str:
     else:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPES.sub("", text).replace("\t", " ")
-    return _CONTROLS.sub("", text)
+    return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
 
 
 def csv_safe(text: object) -> str:

@@ -48,6 +48,14 @@ def parse_timestamp(data: bytes | None) -> tuple[datetime.datetime | None, str]:
         return None, f"timestamp.txt is not a date and time ({type(error).__name__}): the submission is taken as on time"
 
 
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 class Recorder:
     """Writes results into the gradebook and autograded/, as nbgrader's autograde would; only ever in the client."""
 
@@ -124,6 +132,16 @@ class Recorder:
             # Graded, but not as handed in, or with something to look at: the reason says what.
             result.reason = integrity.notice(found)
         dest = self._prepare_folder(student, files)
+        if not _is_text(student):
+            # A folder name that is not UTF-8 (made by hand, not by collect) cannot be a gradebook id.
+            result.status = results.REJECTED
+            result.reason = (f"the folder name {student.encode('utf-8', 'surrogateescape')!r} is not UTF-8 text, so "
+                             "it cannot be a student id: rename the folder")
+            result.cells = [c for name in self.snapshot for c in zero_cells(self.snapshot[name], result.reason)]
+            found.add("rejected", integrity.REVIEW, result.reason)
+            integrity.save(found, dest)
+            results.save(result, dest)
+            return result
         gb = self.gradebook
         try:
             self._open_submission(gb, student, timestamp)

@@ -159,5 +159,5 @@ def report(cd: CourseDir | None = None, output: Path | None = None, assignments:
     cd = cd or CourseDir.open()
     output = output or cd.reports / "report.html"
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render(cd, table(cd, assignments)), encoding="utf-8")
+    output.write_text(render(cd, table(cd, assignments)), encoding="utf-8", errors="replace")
     return output

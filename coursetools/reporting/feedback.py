@@ -135,6 +135,6 @@ def feedback(assignment: str, cd: CourseDir | None = None, students: list[str] |
         for notebook in dict.fromkeys(e.notebook for e in exercises):
             path = cd.feedback / row.student / assignment / f"{notebook}.html"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render(cd, row, exercises, notebook, several), encoding="utf-8")
+            path.write_text(render(cd, row, exercises, notebook, several), encoding="utf-8", errors="replace")
             pages.append(Page(row.student, assignment, path))
     return pages
