@@ -11,6 +11,7 @@ Run from the repository root:  python bench/folder_listing.py
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import sys
@@ -25,6 +26,10 @@ from coursetools.grading.folder import FolderLimits, read_folder  # noqa: E402
 IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 SIZES = (1000, 2000, 4000, 8000)
 RUNS = 3
+
+
+def cell(t: list[float]) -> str:
+    return f"{statistics.median(t):.3f} ({min(t):.3f}-{max(t):.3f})"
 
 
 def _times(function, runs: int) -> list[float]:
@@ -50,11 +55,9 @@ def main() -> None:
             for i in range(size):
                 (folder / f"{i:05d}.txt").touch()
             runs = RUNS if size <= 4000 else 1
-            theirs = _times(lambda: find_all_files(str(folder), IGNORE), runs)
-            ours = _times(lambda: read_folder(folder, IGNORE, limits), RUNS)
+            theirs = _times(functools.partial(find_all_files, str(folder), IGNORE), runs)
+            ours = _times(functools.partial(read_folder, folder, IGNORE, limits), RUNS)
             assert len(read_folder(folder, IGNORE, limits).files) == size
-        def cell(t):
-            return f"{statistics.median(t):.3f} ({min(t):.3f}-{max(t):.3f})"
         print(f"{size:>6}  {cell(theirs):>26}  {cell(ours):>22}  {statistics.median(theirs) / statistics.median(ours):>6.0f}x")
 
 
