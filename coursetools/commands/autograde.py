@@ -12,7 +12,7 @@ NAME = "autograde"
 SUMMARY = "grade submissions in parallel into the gradebook"
 DESCRIPTION = ("Grade every submission of ASSIGNMENT in submitted/ in parallel (Dask), with the scores of nbgrader "
                "autograde, into the nbgrader gradebook. Every student folder ends with a status (graded, missing, "
-               "invalid, timed out, kernel died, grading error) in autograded/<student>/ASSIGNMENT/grading.json. "
+               "invalid, rejected, timed out, kernel died, grading error) in autograded/<student>/ASSIGNMENT/grading.json. "
                "Unchanged submissions are skipped unless --force.")
 
 

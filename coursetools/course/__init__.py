@@ -8,5 +8,6 @@ The lowest layer of the toolkit: everything else builds on it, and it imports no
 * :mod:`.coursedir`: a course folder (source, release, submitted, autograded, feedback, reports) and its gradebook;
 * :mod:`.notebooks`: reading, writing and normalising notebooks;
 * :mod:`.generate`: nbgrader's generate_assignment plus the Colab badge and set-up cell;
-* :mod:`.authoring`: source notebooks as plain text, and back.
+* :mod:`.authoring`: source notebooks as plain text, and back;
+* :mod:`.text`: student text made harmless for terminals and spreadsheets.
 """

@@ -54,12 +54,13 @@ def read_time(text: str, tz: datetime.tzinfo) -> datetime.datetime:
         raise ValueError(f"unreadable time {text!r}") from None
 
 
-def handin_time(relative: str, groups: dict, notebook: Path, student: str, *, tz: datetime.tzinfo = UTC,
+def handin_time(relative: str, groups: dict, *, tz: datetime.tzinfo = UTC, stamp: str | None = None,
                 archived: datetime.datetime | None = None, use_archive: bool = False) -> HandIn:
     """The hand-in time of the notebook at ``relative`` (its path inside the download), matched as ``groups``.
 
-    ``notebook``: the file on disk; ``archived``: the zip entry's wall-clock time, if it came from a zip.
-    Raises ValueError (the file is then reported, not collected) when the file name's time cannot be read.
+    ``stamp``: the text of the timestamp.txt beside it in the student's own folder, if there is one;
+    ``archived``: the zip entry's wall-clock time, if it came from a zip. Raises ValueError (the file is then
+    reported, not collected) when the file name's time, or the timestamp.txt, cannot be read.
     """
     marked = bool(_CANVAS_LATE.search(Path(relative).name))
     if groups.get("timestamp"):
@@ -67,12 +68,11 @@ def handin_time(relative: str, groups: dict, notebook: Path, student: str, *, tz
             return HandIn(read_time(groups["timestamp"], tz), FROM_NAME, marked)
         except ValueError:
             raise ValueError(f"unreadable timestamp {groups['timestamp']!r}") from None
-    stamp = notebook.parent / TIMESTAMP_FILE
-    if notebook.parent.name == student and stamp.is_file():
+    if stamp is not None and stamp.strip():
         try:
-            return HandIn(read_time(stamp.read_text(encoding="utf-8", errors="replace").strip(), tz), FROM_FILE, marked)
+            return HandIn(read_time(stamp.strip(), tz), FROM_FILE, marked)
         except ValueError:
-            raise ValueError(f"unreadable {stamp.name} beside it") from None
+            raise ValueError(f"unreadable {TIMESTAMP_FILE} beside it") from None
     if use_archive and archived is not None:
         return HandIn(archived.replace(tzinfo=tz) if archived.tzinfo is None else archived, FROM_ZIP, marked)
     return HandIn(None, "", marked)

@@ -33,12 +33,14 @@ from ..course import deadlines as due_dates
 from ..course import settings as course_settings
 from ..course.coursedir import CourseDir
 from ..course.notebooks import read_notebook
-from . import cluster, results
+from ..course.text import terminal_safe
+from . import cluster, probe, results
+from .folder import FolderContents, read_folder, special_entries_digest
 from .job import AssignmentKit, GradingSettings, Job, JobResult, NotebookOutcome
 from .preprocessors import preprocessor_lists
 from .progress import BatchProgress
 from .recorder import Recorder
-from .results import ERROR, EXECUTED, GRADED, MISSING, TIMED_OUT, GradingResult
+from .results import ERROR, EXECUTED, GRADED, MISSING, REJECTED, TIMED_OUT, GradingResult
 from .snapshot import snapshot_hash, snapshot_notebook
 from .worker import grade
 
@@ -71,8 +73,12 @@ class Batch:
 
 
 # --- a submission's files, read once -----------------------------------------------------------------------------
-def submission_files(folder: Path, ignore: list[str]) -> dict[str, bytes]:
-    """The files of a submission folder (nbgrader's ignore globs applied), by relative path, read once."""
+def source_files(folder: Path, ignore: list[str]) -> dict[str, bytes]:
+    """The files of the instructor's source folder (nbgrader's ignore globs applied), by relative path, read once.
+
+    The course's own folder, trusted (links to shared data are followed, as nbgrader does); submissions are read
+    by :func:`.folder.read_folder`, which trusts nothing.
+    """
     from nbgrader.utils import find_all_files
 
     if not folder.is_dir():
@@ -80,13 +86,38 @@ def submission_files(folder: Path, ignore: list[str]) -> dict[str, bytes]:
     return {os.path.relpath(f, folder): Path(f).read_bytes() for f in sorted(find_all_files(str(folder), ignore))}
 
 
-def content_hash(files: dict[str, bytes]) -> str:
-    """A hash of a submission: its files' relative paths and contents."""
+def submission_files(folder: Path, ignore: list[str]) -> dict[str, bytes]:
+    """The regular files of a submission folder, by relative path, read once (see :func:`.folder.read_folder`)."""
+    return read_folder(folder, ignore).files
+
+
+def content_hash(files: dict[str, bytes], extra: list[str] | None = None) -> str:
+    """A hash of a submission: its files' relative paths and contents (and ``extra`` lines: what was not read)."""
     digest = hashlib.sha256()
     for relative, data in sorted(files.items()):
-        digest.update(relative.encode() + b"\0")
+        digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(hashlib.sha256(data).digest())
+    for line in extra or []:
+        digest.update(b"\1" + line.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def folder_review(contents: FolderContents) -> integrity.Review:
+    """The flags a submission folder raises by itself: entries that are not regular files."""
+    found = integrity.Review()
+    if contents.specials:
+        found.add("special_files", integrity.CHEAT, contents.special_note(), [])
+    return found
+
+
+def refused_notebooks(contents: FolderContents, names) -> str:
+    """Why the submission is refused though the folder was readable: a notebook that is a link or special file."""
+    bad = [f"{name}.ipynb is a {contents.specials[f'{name}.ipynb']}" for name in names
+           if f"{name}.ipynb" in contents.specials]
+    if not bad:
+        return ""
+    return ("; ".join(bad) + ", not a file: only regular files are graded, and it was not read (hand in the "
+            "notebook file itself)")
 
 
 def assignment_hash(cd: CourseDir, assignment: str, snapshot: dict, config, deadlines: dict | None = None) -> str:
@@ -109,26 +140,30 @@ def assignment_hash(cd: CourseDir, assignment: str, snapshot: dict, config, dead
 
 
 # --- before the batch ----------------------------------------------------------------------------------------------
-def _probe_worker(settings: sandbox.SandboxSettings) -> tuple[bool, str]:
-    """On a worker: can it isolate submissions as ``settings`` say?"""
+def _probe_worker(settings: sandbox.SandboxSettings, arguments: list[str] | None = None) -> tuple[bool, str]:
+    """On a worker: can it isolate submissions as ``settings`` say? Proved by starting a sandboxed kernel."""
     if not settings.enabled:
         return True, "no sandbox"
-    return sandbox.available(settings.bwrap)
+    return probe.kernel_starts(settings, arguments or [])
 
 
-def check_workers(client, settings: GradingSettings) -> str:
+def check_workers(client, settings: GradingSettings, arguments: list[str] | None = None) -> str:
     """Prove on every worker that submissions can be isolated as asked; the line that says how.
 
-    Raises :class:`coursetools.sandbox.SandboxUnavailable`, naming the workers and what to install, otherwise.
+    The proof is a real kernel, started on each worker as a submission's would be (bubblewrap, the limits, the
+    interpreter and its environment bound in, the kernel arguments of the batch: ``arguments``), which must answer.
+    Raises :class:`coursetools.sandbox.SandboxUnavailable`, naming the workers and the cause, otherwise: a grader
+    that cannot start a kernel never grades, so its fault is never a student's "kernel died".
     """
     if not settings.sandbox.enabled:
         return sandbox.notice(settings.sandbox, "")
-    answers = client.run(_probe_worker, settings.sandbox)
+    answers = probe.on_every_worker(client, _probe_worker, settings.sandbox, arguments)
     failing = {worker: why for worker, (ok, why) in answers.items() if not ok}
     if failing:
         detail = "; ".join(f"{worker}: {why}" for worker, why in sorted(failing.items()))
-        raise sandbox.SandboxUnavailable(f"Cannot isolate student code on {len(failing)} of {len(answers)} "
-                                         f"worker(s) ({detail}). {sandbox.INSTALL_HELP}")
+        help_ = sandbox.INSTALL_HELP if any("bubblewrap" in why for why in failing.values()) else probe.ENVIRONMENT_HELP
+        raise sandbox.SandboxUnavailable(f"Cannot start a sandboxed kernel on {len(failing)} of {len(answers)} "
+                                         f"worker(s), so nothing was graded ({detail}). {help_}")
     kinds = sorted({why for _, why in answers.values()})
     return sandbox.notice(settings.sandbox, f"{', '.join(kinds)} on {len(answers)} worker(s)")
 
@@ -161,7 +196,7 @@ def build_kit(cd: CourseDir, assignment: str, settings: GradingSettings, cell_ti
     if not snapshot:
         raise AutogradeError(f"{assignment} has no notebook in the gradebook: release it first")
     ignore = list(CourseDirectory(config=config).ignore)
-    files = {rel: data for rel, data in submission_files(cd.source_dir(assignment), ignore + ["*.ipynb"]).items()}
+    files = {rel: data for rel, data in source_files(cd.source_dir(assignment), ignore + ["*.ipynb"]).items()}
     source = {n: read_notebook(cd.source_notebook(assignment, n)) for n in snapshot
               if cd.source_notebook(assignment, n).is_file()}
     release = {n: read_notebook(cd.release_notebook(assignment, n)) for n in snapshot
@@ -247,37 +282,42 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
                 return previous
             return None
 
-        def jobs() -> Iterator[tuple[Job, str]]:
+        def not_run(student: str, status: str, reason: str, digest_: str, files: dict[str, bytes],
+                    found: integrity.Review | None = None) -> None:
+            outcomes = [NotebookOutcome(name, status, reason) for name in kit.snapshot]
+            for outcome in outcomes:
+                outcome.review = integrity.review(status=status, reason=reason)
+            done(recorder.record(student, outcomes, digest_, files, extra=found))
+
+        def jobs() -> Iterator[tuple[Job, str, integrity.Review]]:
             """The submissions to grade, each read once, as the cluster has room for them."""
             for student in everyone:
                 folder = cd.submission_dir(student, assignment)
-                try:
-                    files = submission_files(folder, recorder.ignore)
-                except OSError as error:
-                    outcomes = [NotebookOutcome(n, ERROR, f"reading the submission failed: {error}")
-                                for n in kit.snapshot]
-                    done(recorder.record(student, outcomes, ""))
-                    continue
-                digest_ = content_hash(files)
+                contents = read_folder(folder, recorder.ignore, settings.folder, base=cd.submitted)
+                files = contents.files
+                extra = special_entries_digest(contents) + ([contents.problem] if contents.problem else [])
                 extension = deadlines.extension(student, assignment)
                 if extension:  # a new or changed extension regrades the submission (its penalty changes)
-                    digest_ = content_hash({**files, "\0extension": str(extension.total_seconds()).encode()})
+                    extra.append(f"extension {extension.total_seconds()}")
+                digest_ = content_hash(files, extra)
                 previous = unchanged(student, digest_)
                 if previous is not None:
                     batch.skipped.append(student)
                     done(previous, skipped=True)
                     continue
+                found = folder_review(contents)
+                refused = contents.problem or refused_notebooks(contents, kit.snapshot)
+                if refused:
+                    not_run(student, REJECTED, refused, digest_, {}, found)
+                    continue
                 notebooks = {name: files.pop(f"{name}.ipynb", None) for name in kit.snapshot}
                 if all(data is None for data in notebooks.values()):
-                    reason = (f"no folder submitted/{student}/{assignment}/" if not folder.is_dir() else
+                    reason = (f"no folder submitted/{student}/{assignment}/" if not contents.exists else
                               f"no {' or '.join(n + '.ipynb' for n in kit.snapshot)} in submitted/{student}/{assignment}/")
-                    outcomes = [NotebookOutcome(name, MISSING, reason) for name in kit.snapshot]
-                    for outcome in outcomes:
-                        outcome.review = integrity.review(status=MISSING, reason=reason)
-                    done(recorder.record(student, outcomes, digest_, files))
+                    not_run(student, MISSING, reason, digest_, files, found)
                     continue
                 files = {rel: data for rel, data in files.items() if not rel.endswith(".ipynb")}
-                yield Job(student, assignment, notebooks, files), digest_
+                yield Job(student, assignment, notebooks, files), digest_, found
 
         pending = jobs()
         first = next(pending, None)
@@ -287,7 +327,11 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
             if own_client:
                 client, cluster_ = cluster.start(workers, scheduler)
             try:
-                batch.notice = check_workers(client, settings)
+                from nbgrader.preprocessors import Execute
+
+                from .kernels import kernel_arguments
+
+                batch.notice = check_workers(client, settings, kernel_arguments(Execute(config=kit.config)))
                 prepare(kit)
                 if progress and announce:
                     screen.message(batch.notice)
@@ -303,45 +347,50 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
     return batch
 
 
+def _key_safe(text: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)[:100]
+
+
 def _chain(first, rest: Iterator) -> Iterator:
     yield first
     yield from rest
 
 
-def _run(client, kit: AssignmentKit, jobs: Iterator[tuple[Job, str]], recorder: Recorder,
+def _run(client, kit: AssignmentKit, jobs: Iterator[tuple[Job, str, integrity.Review]], recorder: Recorder,
          done: Callable[[GradingResult], None], batch: Batch) -> None:
     from distributed import as_completed
 
     batch.workers = max(1, sum(client.nthreads().values()))
     in_flight = 2 * batch.workers
     kit_future = client.scatter(kit, broadcast=True, hash=False)
-    pending: dict[str, tuple[Job, str]] = {}
+    pending: dict[str, tuple[Job, str, integrity.Review]] = {}
 
     def submit():
         item = next(jobs, None)
         if item is None:
             return None
-        job, digest = item
+        job = item[0]
+        # The key names the task in Dask's logs and dashboard: no student text in it but safe characters.
         future = client.submit(grade, job, kit_future, pure=False,
-                               key=f"autograde-{job.assignment}-{job.student}-{time.time_ns()}")
-        pending[future.key] = (job, digest)
+                               key=f"autograde-{job.assignment}-{_key_safe(job.student)}-{time.time_ns()}")
+        pending[future.key] = item
         return future
 
     started = [f for f in (submit() for _ in range(in_flight)) if f is not None]
     futures = as_completed(started)
     for future in futures:
-        job, digest = pending.pop(future.key)
+        job, digest, found = pending.pop(future.key)
         following = submit()
         if following is not None:
             futures.add(following)
         try:
             outcome: JobResult = future.result()
             result = recorder.record(job.student, outcome.notebooks, digest, job.files, outcome.seconds,
-                                     outcome.worker)
+                                     outcome.worker, extra=found)
         except Exception as error:  # noqa: BLE001 - a lost worker, a pickling error...: recorded, batch goes on
             reason = f"the grading task failed: {type(error).__name__}: {error}"[:2000]
             result = recorder.record(job.student, [NotebookOutcome(n, ERROR, reason) for n in job.notebooks],
-                                     digest, job.files)
+                                     digest, job.files, extra=found)
         finally:
             future.release()
         done(result)
@@ -357,7 +406,9 @@ def summary(batch: Batch) -> str:
              + (f" ({len(batch.skipped)} unchanged since the last run, not regraded)" if batch.skipped else "")]
     for r in batch.results:
         if r.status != GRADED:
-            lines.append(f"  {r.student}: {r.label}: {r.reason}")
+            # Student ids and reasons are student text: no escape sequence reaches the instructor's terminal.
+            lines.append(f"  {terminal_safe(r.student, one_line=True)}: {r.label}: "
+                         f"{terminal_safe(r.reason, one_line=True)[:500]}")
     graded = len(batch.results) - len(batch.skipped)
     if graded:
         lines.append(f"graded {graded} in {batch.seconds:.1f} s ({batch.seconds / graded:.2f} s per submission"

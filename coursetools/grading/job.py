@@ -21,15 +21,18 @@ from traitlets.config import Config
 
 from ..integrity import Record, Review
 from ..sandbox import SandboxSettings
+from .folder import FolderLimits
 from .results import worst
 
 
 @dataclass(frozen=True)
 class GradingSettings:
-    """How submissions are run: isolation and limits, and the wall-clock limit of a whole notebook (seconds)."""
+    """How submissions are run: isolation and limits, the wall-clock limit of a whole notebook (seconds), and how
+    much of a submission folder the client reads."""
 
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     notebook_timeout: float | None = 600.0
+    folder: FolderLimits = field(default_factory=FolderLimits)
 
 
 @dataclass

@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from queue import Empty
 
 import nbformat
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_hook
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -35,6 +36,7 @@ from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 from .. import sandbox
 from .kernels import is_alive, wait_for_ready
+from .metadata import RestoreGraderMetadata
 from .results import KERNEL_DIED, TIMED_OUT
 
 #: Preprocessors that write the gradebook: they run in the client, never on a worker.
@@ -42,6 +44,8 @@ WRITERS = ("SaveAutoGrades", "AssignLatePenalties")
 #: The ename nbgrader's Execute gives a cell that exceeded the per-cell limit (``Execute.error_on_timeout``).
 CELL_TIMEOUT_ENAME = "CellTimeoutError"
 NOT_RUN_ENAME = "NotRun"
+#: After the cell limit, an interrupted kernel gets this long (beyond nbclient's wait for its output) to stop.
+INTERRUPT_GRACE = 5.0
 
 
 def _state(resources) -> dict:
@@ -121,6 +125,7 @@ class GuardedExecute(Execute):
             self._timer.daemon = True
         else:
             self._timer = None
+        self._interrupted = -1
         try:
             nb, resources = super().preprocess(nb, resources, km=km)
         except Exception as error:  # noqa: BLE001 - recorded in the notebook and the status
@@ -130,6 +135,18 @@ class GuardedExecute(Execute):
                 status = TIMED_OUT
                 reason = f"the notebook ran longer than the {limit:g} s limit for a notebook and was stopped{where}"
                 ename = "NotebookTimeoutError"
+            elif isinstance(error, CellTimeoutError) and self._interrupted == self._current >= 0:
+                # nbclient interrupted the cell at the cell limit and the kernel went on (SIGINT ignored, a loop
+                # in C, a blocked signal): the kernel is killed, the submission timed out, earlier cells keep
+                # their points.
+                sandbox.kill(km)
+                status = TIMED_OUT
+                reason = (f"{where.removeprefix(' in ')} ran longer than the {self.timeout} s limit for a cell and did "
+                          "not stop when interrupted: the kernel was stopped")
+                ename = CELL_TIMEOUT_ENAME
+            elif self._current < 0 and not is_alive(km):
+                # No student code has run yet: the kernel could not start here. The grader's fault, said so.
+                raise KernelStartError(_start_failure(km)) from error
             elif isinstance(error, DeadKernelError) or not is_alive(km):
                 status = KERNEL_DIED
                 reason = f"the kernel died{where} (the Python process crashed, exited or ran out of memory)"
@@ -149,6 +166,11 @@ class GuardedExecute(Execute):
                 self.kc = None
         state["cell_seconds"] = self._cell_seconds
         return nb, resources
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """nbclient's (interrupt the kernel, the cell gets a timeout error), remembering which cell was interrupted."""
+        self._interrupted = self._current
+        return await super()._async_handle_timeout(timeout, cell)
 
     async def async_start_new_kernel_client(self):
         """nbclient's, but with the client the spare kernel was started with, when there is one."""
@@ -175,8 +197,33 @@ class GuardedExecute(Execute):
         start = time.perf_counter()
         try:
             return super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:
+            # nbclient interrupted the cell at the cell limit and gave up waiting for its output. A kernel that
+            # answers within the grace period was only slow to stop (an import in C): the cell counts as timed
+            # out and the notebook goes on. One that does not answer ignores interrupts: it is killed (preprocess).
+            if self._interrupted != index or not run_sync(self._async_responsive)(INTERRUPT_GRACE):
+                raise
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename=CELL_TIMEOUT_ENAME, evalue="", traceback=[f"{CELL_TIMEOUT_ENAME}: No reply from "
+                                                                         "kernel before timeout"]))
+            return cell, resources
         finally:
             self._cell_seconds += time.perf_counter() - start
+
+    async def _async_responsive(self, timeout: float) -> bool:
+        """Whether the kernel answers ``kernel_info`` within ``timeout`` seconds (done with what it was running)."""
+        if self.kc is None:
+            return False
+        msg_id = self.kc.kernel_info()
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                reply = await self.kc.shell_channel.get_msg(timeout=remaining)
+            except Empty:
+                return False
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return True
+        return False
 
     def _where(self, nb) -> str:
         if not 0 <= self._current < len(nb.cells):
@@ -196,6 +243,23 @@ class GuardedExecute(Execute):
                 cell.outputs = [nbformat.v4.new_output(
                     "error", ename=NOT_RUN_ENAME, evalue="not run: the notebook stopped at an earlier cell",
                     traceback=[f"{NOT_RUN_ENAME}: not run: the notebook stopped at an earlier cell"])]
+
+
+class KernelStartError(RuntimeError):
+    """The kernel died before any cell ran: the grader's environment, not the submission (a grading error)."""
+
+
+def _start_failure(km) -> str:
+    """Why a kernel died before running anything, from what it printed (bubblewrap's or Python's last words)."""
+    log = ""
+    try:
+        log = km._read_log(2000) if hasattr(km, "_read_log") else ""
+    except Exception:  # noqa: BLE001
+        log = ""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    detail = lines[-1][:300] if lines else "it printed nothing"
+    return (f"the grading kernel died before running any cell, so this is the grader's environment, not the "
+            f"submission: {detail}")
 
 
 class SchemaCheckedOnce:
@@ -317,5 +381,9 @@ def preprocessor_lists(config) -> tuple[list, list, list]:
 
     converter = Autograde(coursedir=None, config=config)
     sanitize, autograde = list(converter.sanitize_preprocessors), list(converter.autograde_preprocessors)
-    return (substitute(sanitize), substitute([p for p in autograde if p.__name__ not in WRITERS]),
+    sanitize = substitute(sanitize)
+    # The grader metadata is put back as released before nbgrader's own sanitizing reads it (see .metadata).
+    first = next((i for i, p in enumerate(sanitize) if issubclass(p, DeduplicateIds)), 0)
+    sanitize.insert(first, RestoreGraderMetadata)
+    return (sanitize, substitute([p for p in autograde if p.__name__ not in WRITERS]),
             substitute([p for p in autograde if p.__name__ in WRITERS]))

@@ -21,9 +21,10 @@ from nbconvert.exporters.exporter import ResourcesDict
 
 from .. import integrity
 from ..course.coursedir import CourseDir
+from ..course.text import terminal_safe
 from . import results
 from .job import NotebookOutcome
-from .results import ERROR, INVALID, MISSING, GradingResult, cell_results, zero_cells
+from .results import ERROR, NOT_RUN, GradingResult, cell_results, zero_cells
 
 log = logging.getLogger("coursetools.autograde")
 
@@ -38,13 +39,21 @@ def parse_timestamp(data: bytes | None) -> tuple[datetime.datetime | None, str]:
 
     if data is None:
         return None, ""
-    text = data.decode("utf-8", "replace").strip()
+    text = data[:200].decode("utf-8", "replace").strip()
     if not text:
         return None, ""
     try:
         return parse_utc(text), ""
-    except (ValueError, OverflowError) as error:
+    except Exception as error:  # noqa: BLE001 - whatever the file holds, the submission is graded as on time
         return None, f"timestamp.txt is not a date and time ({type(error).__name__}): the submission is taken as on time"
+
+
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 class Recorder:
@@ -89,18 +98,18 @@ class Recorder:
 
     # -- one submission ---------------------------------------------------------------------------------------------
     def record(self, student: str, outcomes: list[NotebookOutcome], digest: str, files: dict[str, bytes] | None = None,
-               seconds: float = 0.0, worker: str = "") -> GradingResult:
+               seconds: float = 0.0, worker: str = "", extra: integrity.Review | None = None) -> GradingResult:
         """Write one submission's outcome: gradebook, autograded notebooks, integrity.json, grading.json.
 
-        ``files``: the submission's other files (timestamp.txt included), as read by the client. Batches running
-        at once in this process (the demo grades its assignments side by side) take turns: one submission is
-        written at a time.
+        ``files``: the submission's other files (timestamp.txt included), as read by the client; ``extra``: what
+        the client found in the folder itself (entries it did not read). Batches running at once in this process
+        (the demo grades its assignments side by side) take turns: one submission is written at a time.
         """
         with WRITE_LOCK:
-            return self._record(student, outcomes, digest, files or {}, seconds, worker)
+            return self._record(student, outcomes, digest, files or {}, seconds, worker, extra)
 
     def _record(self, student: str, outcomes: list[NotebookOutcome], digest: str, files: dict[str, bytes],
-                seconds: float, worker: str) -> GradingResult:
+                seconds: float, worker: str, extra: integrity.Review | None = None) -> GradingResult:
         result = GradingResult(student, self.assignment, results.GRADED, content_hash=digest,
                                assignment_hash=self.assignment_digest, limits=dict(self.limits),
                                seconds=round(seconds, 3), worker=worker,
@@ -115,19 +124,32 @@ class Recorder:
         applied = next((o.sandbox for o in outcomes if o.sandbox), None)
         if applied:
             result.isolation = {"sandboxed": bool(applied.get("sandboxed")), "limits": applied.get("limits", {})}
-        found = integrity.Review()
+        found = extra.merge(integrity.Review()) if extra is not None else integrity.Review()
         for outcome in outcomes:
             found = found.merge(outcome.review or integrity.Review())
         timestamp, timestamp_problem = parse_timestamp(files.get(TIMESTAMP_FILE))
         if timestamp_problem:
             found.add("bad_timestamp", integrity.REVIEW, timestamp_problem)
+        if result.status == results.GRADED and not result.reason:
+            # Graded, but not as handed in, or with something to look at: the reason says what.
+            result.reason = integrity.notice(found)
         dest = self._prepare_folder(student, files)
+        if not _is_text(student):
+            # A folder name that is not UTF-8 (made by hand, not by collect) cannot be a gradebook id.
+            result.status = results.REJECTED
+            result.reason = (f"the folder name {student.encode('utf-8', 'surrogateescape')!r} is not UTF-8 text, so "
+                             "it cannot be a student id: rename the folder")
+            result.cells = [c for name in self.snapshot for c in zero_cells(self.snapshot[name], result.reason)]
+            found.add("rejected", integrity.REVIEW, result.reason)
+            integrity.save(found, dest)
+            results.save(result, dest)
+            return result
         gb = self.gradebook
         try:
             self._open_submission(gb, student, timestamp)
             for outcome in outcomes:
                 snapshot = self.snapshot[outcome.name]
-                if outcome.status in (MISSING, INVALID):
+                if outcome.status in NOT_RUN:
                     self._zero(gb, student, outcome.name)
                     label = results.LABELS[outcome.status]
                     result.cells += zero_cells(snapshot, f"{label}: {outcome.reason}")
@@ -141,7 +163,7 @@ class Recorder:
         except Exception as error:  # noqa: BLE001 - recorded; the batch goes on
             gb.db.rollback()
             result.status, result.reason = ERROR, f"recording the grades failed: {type(error).__name__}: {error}"
-            log.exception("recording %s/%s failed", student, self.assignment)
+            log.exception("recording %s/%s failed", terminal_safe(student, one_line=True), self.assignment)
         integrity.save(found, dest)
         self._set_permissions(dest)
         results.save(result, dest)
@@ -198,6 +220,9 @@ class Recorder:
         from nbgrader.utils import rmtree
 
         dest = self.cd.autograded_dir(student, self.assignment)
+        for folder in (self.cd.autograded, dest.parent, dest):
+            if folder.is_symlink():
+                folder.unlink()  # the grader's own folders are real folders: a link is never written through
         if dest.exists():
             rmtree(str(dest))
         dest.mkdir(parents=True)

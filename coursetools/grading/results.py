@@ -20,21 +20,26 @@ GRADING_FILE = "grading.json"
 GRADED = "graded"                # executed; every test cell scored
 MISSING = "missing"              # no submission folder, or no notebook in it: scored 0
 INVALID = "invalid"              # not valid JSON or not a notebook: scored 0
+REJECTED = "rejected"            # the folder broke the rules (a link or special file as notebook, too many or too
+                                 # large files): nothing read past what was allowed, scored 0
 TIMED_OUT = "timed_out"          # a cell hit the per-cell limit, or the notebook the per-notebook limit
 KERNEL_DIED = "kernel_died"      # the kernel process died (crash, os._exit, out of memory)
 ERROR = "error"                  # the grader itself failed: points left for manual grading; retried on re-run
 
-STATUSES = (GRADED, MISSING, INVALID, TIMED_OUT, KERNEL_DIED, ERROR)
+STATUSES = (GRADED, MISSING, INVALID, REJECTED, TIMED_OUT, KERNEL_DIED, ERROR)
 LABELS = {
     GRADED: "graded",
     MISSING: "missing notebook",
     INVALID: "invalid notebook",
+    REJECTED: "submission refused",
     TIMED_OUT: "timed out",
     KERNEL_DIED: "kernel died",
     ERROR: "grading error",
 }
 #: Statuses whose test-cell scores came from executing the notebook (possibly only partly).
 EXECUTED = (GRADED, TIMED_OUT, KERNEL_DIED)
+#: Statuses of a submission that was never executed: every test cell scored 0, nothing to review but the reason.
+NOT_RUN = (MISSING, INVALID, REJECTED)
 
 
 def worst(statuses) -> str:

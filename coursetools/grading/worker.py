@@ -34,6 +34,7 @@ from nbformat.warnings import MissingIDFieldWarning
 from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError
 
 from .. import integrity, sandbox
+from . import inert
 from .job import AssignmentKit, Job, JobResult, NotebookOutcome
 from .kernels import Spare, bind, kernel_arguments, shutdown, start_kernel
 from .preprocessors import CELL_TIMEOUT_ENAME, GuardedExecute, check_schemas_once
@@ -107,32 +108,67 @@ def _scores(notebook) -> dict[str, float]:
 def _grade_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km) -> NotebookOutcome:
     """Grade and review one notebook of the submission in ``km`` (a started kernel, killed here in the end)."""
     submitted = None
+    found = integrity.Review()  # what sanitizing noted, then the review: kept whatever fails later
     try:
-        outcome, submitted = _execute_notebook(kit, job, name, workdir, km)
+        outcome, submitted = _execute_notebook(kit, job, name, workdir, km, found)
     finally:
         if km is not None:
             shutdown(km)
-    outcome.review = _review(kit, name, submitted, outcome)
+    if outcome.executed is not None:
+        # Text a kernel printed that is not Unicode (lone surrogates) could be stored nowhere.
+        repaired = inert.repair_text(outcome.executed)
+        if repaired:
+            found.add("text_repaired", integrity.REVIEW, "the outputs held text that is not valid Unicode (in "
+                      + ", ".join(repaired[:5]) + "): replaced by U+FFFD")
+    outcome.review = _review(kit, name, submitted, outcome, found)
+    if outcome.executed is not None:
+        active = inert.make_inert(outcome.executed, inert.course_texts(kit.source.get(name), kit.release.get(name)))
+        if active:
+            outcome.review.add("active_content", integrity.CHEAT,
+                               "HTML or JavaScript that would run when the notebook is opened was made inert (in "
+                               + ", ".join(active[:10]) + ")", [a for a in active if not a.startswith("cell ")])
     return outcome
 
 
-def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km):
-    """(outcome, the notebook as submitted or None)."""
+def _notes(found: integrity.Review, state: dict) -> None:
+    """The notes of the sanitizing preprocessors (what was restored or removed), as flags."""
+    for note in state.pop("notes", []):
+        severity = integrity.CHEAT if note["code"] == "skip_execution" and note["cells"] else integrity.REVIEW
+        found.add(note["code"], severity, note["message"], note["cells"])
+
+
+def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km, found: integrity.Review):
+    """(outcome, the notebook as submitted or None); what sanitizing changed goes into ``found``."""
     data = job.notebooks.get(name)
     if data is None:
         return NotebookOutcome(name, MISSING, f"no {name}.ipynb in the submission"), None
-    state: dict = {"gradebook": SnapshotGradebook(kit.snapshot), "notebook_timeout": kit.settings.notebook_timeout}
+    state: dict = {"gradebook": SnapshotGradebook(kit.snapshot), "notebook_timeout": kit.settings.notebook_timeout,
+                   "release": kit.release.get(name), "skip_tag": kit.config.Execute.get("skip_cells_with_tag")}
     submitted = None
     try:
         try:
             submitted = read_submission(data)
+        except ValueError as error:
+            return NotebookOutcome(name, INVALID, str(error) or "not a notebook"), None
+        repaired = inert.repair_text(submitted)
+        if repaired:
+            found.add("text_repaired", integrity.REVIEW, "the notebook held text that is not valid Unicode (in "
+                      + ", ".join(repaired[:5]) + "): replaced by U+FFFD before grading")
+        try:
             notebook = copy.deepcopy(submitted)
             notebook, _ = _run(kit.sanitize, kit, notebook, _resources(kit, job, name, workdir, state))
             nbformat.validate(notebook)
-        except ValueError as error:
-            return NotebookOutcome(name, INVALID, str(error)), None
         except (SchemaTooOldError, SchemaTooNewError, nbformat.ValidationError) as error:
-            return NotebookOutcome(name, INVALID, f"not a valid notebook: {type(error).__name__}: {error}"), None
+            _notes(found, state)
+            return NotebookOutcome(name, INVALID, f"not a valid notebook: {type(error).__name__}: "
+                                   f"{str(error)[:1000] or 'invalid'}"), None
+        except Exception as error:  # noqa: BLE001 - sanitizing reads only the student's file and the course's
+            # rows: what it cannot get through is in the file. A status and a reason for the student, not a retry.
+            _notes(found, state)
+            return NotebookOutcome(name, INVALID, "the grader could not restore the test cells of this notebook "
+                                   f"({type(error).__name__}: {str(error)[:500] or 'no detail'}): its grader "
+                                   "metadata is damaged; a human should grade it"), None
+        _notes(found, state)
         bind(km, kit.record)
         try:
             notebook, _ = _run(kit.execute, kit, notebook, _resources(kit, job, name, workdir, state), km=km)
@@ -140,7 +176,7 @@ def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km
             shutdown(km)
             state["sandbox"] = sandbox.report(km)
     except Exception as error:  # noqa: BLE001 - the batch goes on; the status says what happened
-        return NotebookOutcome(name, ERROR, f"{type(error).__name__}: {error}"[:2000]), submitted
+        return NotebookOutcome(name, ERROR, f"{type(error).__name__}: {error}"[:2000] or "grading failed"), submitted
     status, reason = state.get("status", GRADED), state.get("reason", "")
     if status == GRADED:
         timed_out = [c.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i + 1}"
@@ -154,15 +190,22 @@ def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km
                            sandbox=state.get("sandbox")), submitted
 
 
-def _review(kit: AssignmentKit, name: str, submitted, outcome: NotebookOutcome) -> integrity.Review:
-    """The integrity review of one executed notebook, its overrides written into it; a failure becomes a flag."""
+def _review(kit: AssignmentKit, name: str, submitted, outcome: NotebookOutcome,
+            found: integrity.Review | None = None) -> integrity.Review:
+    """The integrity review of one executed notebook, its overrides written into it.
+
+    The review is total (see :func:`coursetools.integrity.review`); should it fail all the same, what it had found
+    is kept (it writes into ``found`` as it goes), the test cells it had not verified score 0, and a flag says so.
+    """
+    found = found if found is not None else integrity.Review()
+    scores: dict[str, float] = {}
     try:
         scores = _scores(outcome.executed) if outcome.executed is not None else {}
-        found = integrity.review(submitted=submitted, executed=outcome.executed, scores=scores,
-                                 report=outcome.sandbox, status=outcome.status, reason=outcome.reason,
-                                 record=kit.record, source=kit.source.get(name), release=kit.release.get(name))
+        integrity.review(submitted=submitted, executed=outcome.executed, scores=scores,
+                         report=outcome.sandbox, status=outcome.status, reason=outcome.reason,
+                         record=kit.record, source=kit.source.get(name), release=kit.release.get(name), into=found)
     except Exception as error:  # noqa: BLE001 - the batch goes on; a human looks
-        found = integrity.Review()
+        integrity.unverified(found, kit.record, scores)
         found.add("integrity_error", integrity.REVIEW,
                   f"the integrity review failed: {type(error).__name__}: {error}"[:500])
     if outcome.executed is not None:

@@ -26,14 +26,16 @@ from .review import (
                      apply_overrides,
                      flag_labels,
                      load,
+                     notice,
                      review,
                      save,
                      structure_changes,
+                     unverified,
 )
 from .scan import scan_code
 
 __all__ = [
     "CHEAT", "INTEGRITY_FILE", "LIMIT", "REVIEW", "AttestationServer", "Flag", "Record", "RecordError", "Review",
-    "apply_overrides", "flag_labels", "has_record", "load", "record", "review", "save", "scan_code",
-    "structure_changes",
+    "apply_overrides", "flag_labels", "has_record", "load", "notice", "record", "review", "save", "scan_code",
+    "structure_changes", "unverified",
 ]

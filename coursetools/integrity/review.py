@@ -146,6 +146,10 @@ BLOCKED_ERRORS = [
 ]
 
 
+#: The part of an error's text matched against the patterns above (student code chooses its errors' length).
+MAX_ERROR_TEXT = 2000
+
+
 def _error_texts(notebook) -> list[tuple[str, str]]:
     """The errors the cells raised (not warnings on stderr: libraries print those for innocent reasons)."""
     texts = []
@@ -157,73 +161,143 @@ def _error_texts(notebook) -> list[tuple[str, str]]:
 
 def review(*, submitted=None, executed=None, scores: dict[str, float] | None = None, report: dict | None = None,
            status: str = "graded", reason: str = "", record: Record | None = None, source=None,
-           release=None) -> Review:
+           release=None, into: Review | None = None) -> Review:
     """What a human should look at in one graded notebook, and the test cells that must score 0.
 
     ``submitted``: the notebook as handed in (a NotebookNode or dict; None when missing or invalid);
-    ``executed``: the executed notebook; ``scores``: grade_id -> points the kernel's run earned; ``report``: the
-    sandbox's report (:func:`coursetools.sandbox.report`); ``status``/``reason``: the toolkit's; ``record``: the
-    record of the assignment's hidden tests (None: the hidden tests do not use the reference solutions);
-    ``source``/``release``: the course's source and release notebooks (None: not compared).
+    ``executed``: the executed notebook (the code that ran: the review scans it, not the file as handed in);
+    ``scores``: grade_id -> points the kernel's run earned; ``report``: the sandbox's report
+    (:func:`coursetools.sandbox.report`); ``status``/``reason``: the toolkit's; ``record``: the record of the
+    assignment's hidden tests (None: the hidden tests do not use the reference solutions); ``source``/``release``:
+    the course's source and release notebooks (None: not compared); ``into``: the review to add to (what is found
+    is kept there as it is found).
+
+    Total: it never raises. Each part runs on its own; a part that fails adds an ``integrity_error`` flag and
+    keeps what the other parts found, and a test cell whose hidden cases could not be verified scores 0 (a human
+    grades it) instead of keeping points the grader did not check.
     """
-    result = Review()
+    result = into if into is not None else Review()
     scores = scores or {}
-    if status in ("missing", "invalid"):
+    if status in ("missing", "invalid", "rejected"):
         result.add(status, REVIEW, reason or status)
         return result
+    _part(result, "the grader's verdicts", _verdicts, result, report, record, scores)
+    _part(result, "the errors of the executed notebook", _limits_and_blocks, result, executed, status, reason)
+    _part(result, "the scan of the student's code", _scan, result, executed if executed is not None else submitted,
+          source, release)
+    if submitted is not None and source is not None:
+        _part(result, "the comparison of the test cells", _structure, result, submitted, source)
+    return result
 
-    # 1. The grader's own verdicts on the hidden cases.
-    sandbox = report or {}
+
+def _part(result: Review, what: str, function, *args) -> None:
+    """Run one part of the review; its failure (anything, a RecursionError or MemoryError included) is a flag."""
+    try:
+        function(*args)
+    except BaseException as error:  # noqa: BLE001 - the review is total; KeyboardInterrupt is not expected here
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
+        result.add("integrity_error", REVIEW, f"the integrity review failed in {what}: "
+                   f"{type(error).__name__}: {str(error)[:300]} (a human should look at this submission)")
+
+
+def _verdicts(result: Review, report: dict | None, record: Record | None, scores: dict[str, float]) -> None:
+    """1. The grader's own verdicts on the hidden cases: overrides, as they are found, into ``result``.
+
+    If this part fails, every test cell it had not cleared scores 0: points are kept only when verified.
+    """
+    cleared: set[str] = set()
+    try:
+        _judge_verdicts(result, report, record, scores, cleared)
+    except BaseException:
+        unverified(result, record, scores, cleared)
+        raise
+
+
+def unverified(result: Review, record: Record | None, scores: dict[str, float],
+               cleared: set[str] | None = None) -> list[str]:
+    """Override every test cell that earned points in the kernel and whose hidden cases the grader was to check
+    but did not clear (the review failed): scored 0 for a human to grade. Returns those grade_ids."""
+    cells: list[str] = []
+    if record is None:
+        return cells
+    for grade_id, cell in list(record.cells.items()):
+        if (cell.consults and scores.get(grade_id) and grade_id not in result.overrides
+                and grade_id not in (cleared or set())):
+            result.overrides[grade_id] = "the grader could not verify its hidden cases: scored 0 until a human grades it"
+            cells.append(grade_id)
+    return cells
+
+
+def _judge_verdicts(result: Review, report: dict | None, record: Record | None, scores: dict[str, float],
+                    cleared: set[str]) -> None:
+    sandbox = report if isinstance(report, dict) else {}
     attestation = sandbox.get("attestation")
+    attestation = attestation if isinstance(attestation, dict) else {}
     if sandbox.get("sandboxed") and record is not None:
-        verdicts = (attestation or {}).get("verdicts", {})
-        served = (attestation or {}).get("served", {})
-        live = (attestation or {}).get("live", {})
-        bypassed, silent, unconsulted = [], [], []
+        verdicts = attestation.get("verdicts") or {}
+        served = attestation.get("served") or {}
+        live = attestation.get("live") or {}
+        bypassed, silent, unconsulted, unchecked = [], [], [], []
         for grade_id, cell in record.cells.items():
-            if not cell.consults or not scores.get(grade_id):
-                continue
-            seen = verdicts.get(grade_id, {})
-            judged_ok = all(key in seen and all(seen[key]) for key in cell.judge)
-            consulted = bool(seen) or bool(served.get(grade_id)) or bool(live.get(grade_id))
-            if not consulted:
-                silent.append(grade_id)
-            elif not judged_ok:
-                bypassed.append(grade_id)
-            elif any(key not in served.get(grade_id, {}) for key in cell.calls):
-                unconsulted.append(grade_id)
-        for grade_id in silent:
-            result.overrides[grade_id] = ("its hidden tests never reached the grader (the checks or the reference "
-                                          "were replaced in the kernel)")
-        for grade_id in bypassed:
-            result.overrides[grade_id] = "it passed in the kernel, but the grader's own check of its hidden cases did not"
+            try:
+                if not cell.consults or not scores.get(grade_id):
+                    continue
+                seen = verdicts.get(grade_id, {})
+                judged_ok = all(key in seen and all(seen[key]) for key in cell.judge)
+                consulted = bool(seen) or bool(served.get(grade_id)) or bool(live.get(grade_id))
+                if not consulted:
+                    silent.append(grade_id)
+                    result.overrides[grade_id] = ("its hidden tests never reached the grader (the checks or the "
+                                                  "reference were replaced in the kernel)")
+                elif not judged_ok:
+                    bypassed.append(grade_id)
+                    result.overrides[grade_id] = ("it passed in the kernel, but the grader's own check of its hidden "
+                                                  "cases did not")
+                else:
+                    cleared.add(grade_id)
+                    if any(key not in served.get(grade_id, {}) for key in cell.calls):
+                        unconsulted.append(grade_id)
+            except Exception:  # noqa: BLE001 - a report the grader cannot read: the cell is not verified
+                unchecked.append(grade_id)
+                result.overrides[grade_id] = ("the grader could not verify its hidden cases: scored 0 until a human "
+                                              "grades it")
         if silent or bypassed:
             result.add("hidden_checks_bypassed", CHEAT,
                        "test cells passed in the kernel but not the grader's own check of their hidden cases: "
                        + ", ".join(sorted(silent + bypassed)) + " (scored 0)", sorted(silent + bypassed))
+        if unchecked:
+            result.add("integrity_error", REVIEW, "the grader could not verify the hidden cases of "
+                       + ", ".join(sorted(unchecked)) + " (scored 0 for a human to grade)", sorted(unchecked))
         if unconsulted:
             result.add("hidden_calls_missing", REVIEW, "hidden tests skipped some of their reference calls: "
                        + ", ".join(unconsulted), unconsulted)
-        refused = (attestation or {}).get("refused", [])
+        refused = [r for r in attestation.get("refused") or [] if isinstance(r, dict)]
         if refused:
-            where = sorted({r.get("cell") or "a student cell" for r in refused})
-            functions = sorted({r.get("function", "?") for r in refused})
+            where = sorted({str(r.get("cell") or "a student cell") for r in refused})
+            functions = sorted({str(r.get("function", "?")) for r in refused})
             result.add("reference_queried", CHEAT, f"{len(refused)} request(s) for the reference solutions refused "
                        f"({', '.join(functions)[:200]}; in {', '.join(where)[:200]})")
-        tampering = (attestation or {}).get("tampering", [])
+        tampering = [str(t) for t in attestation.get("tampering") or []]
         if tampering:
             result.add("tampering", CHEAT, "replaced in the kernel while grading: " + ", ".join(tampering)[:400])
-        for event in sandbox.get("events", []):
-            result.add(event, LIMIT, EVENT_TEXTS.get(event, event).format(**sandbox))
+        for event in sandbox.get("events") or []:
+            try:
+                text = EVENT_TEXTS.get(event, str(event)).format(**sandbox)
+            except (KeyError, ValueError, IndexError):
+                text = EVENT_TEXTS.get(event, str(event))
+            result.add(str(event), LIMIT, text)
     # Without the sandbox (--no-sandbox) there are no verdicts: autograde says so once for the batch.
 
-    # 2. Limits and blocked actions, from the errors in the executed notebook.
+
+def _limits_and_blocks(result: Review, executed, status: str, reason: str) -> None:
+    """2. Limits and blocked actions, from the errors in the executed notebook."""
     if executed is not None:
         texts = _error_texts(executed)
         seen_codes = {f.code for f in result.flags}
         for patterns, severity in ((LIMIT_ERRORS, LIMIT), (BLOCKED_ERRORS, CHEAT)):
             for pattern, code, message in patterns:
-                cells = sorted({g or "?" for g, text in texts if pattern.search(text)})
+                cells = sorted({g or "?" for g, text in texts if pattern.search(text[:MAX_ERROR_TEXT])})
                 if cells and code not in seen_codes:
                     result.add(code, severity, message, [c for c in cells if c != "?"])
                     seen_codes.add(code)
@@ -232,23 +306,52 @@ def review(*, submitted=None, executed=None, scores: dict[str, float] | None = N
         if code not in {f.code for f in result.flags}:
             result.add(code, LIMIT, reason or status)
 
-    # 3. What the student wrote, and what they did to the test cells.
-    if submitted is not None:
-        known = _release_sources(release) | _release_sources(source)
-        findings = []
-        for index, cell in enumerate(_code_cells(submitted)):
+
+def _scan(result: Review, notebook, source, release) -> None:
+    """3. What the student wrote: the code cells that ran (the course's own cells aside), scanned one by one."""
+    if notebook is None:
+        return
+    from nbgrader.utils import is_grade, is_locked
+
+    known = _release_sources(release) | _release_sources(source)
+    findings = []
+    for index, cell in enumerate(_code_cells(notebook)):
+        try:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if isinstance(meta, dict) and meta.get("grade_id") and (is_grade(cell) or is_locked(cell)):
+                continue  # a test or read-only cell: nbgrader put the course's source back before it ran
             text = _source(cell)
             if _normalized(text) in known:
                 continue
-            for finding in scan_code(text):
-                findings.append(f"{_grade_id(cell) or f'code cell {index + 1}'}: {finding}")
-        if findings:
-            result.add("suspicious_code", CHEAT, "; ".join(sorted(set(findings)))[:1500])
-        changes = structure_changes(submitted, source) if source is not None else {}
-        if changes:
-            result.add("test_cells_changed", REVIEW, "; ".join(f"{k}: {', '.join(v)}" for k, v in changes.items()),
-                       sorted({g for v in changes.values() for g in v}))
-    return result
+            where = _grade_id(cell) or f"code cell {index + 1}"
+            findings += [f"{where}: {finding}" for finding in scan_code(text)]
+        except Exception as error:  # noqa: BLE001 - one cell the review cannot read is a finding, not a crash
+            findings.append(f"code cell {index + 1}: could not be scanned ({type(error).__name__})")
+    if findings:
+        result.add("suspicious_code", CHEAT, "; ".join(sorted(set(findings)))[:1500])
+
+
+def _structure(result: Review, submitted, source) -> None:
+    """4. What the student did to the test cells."""
+    changes = structure_changes(submitted, source)
+    if changes:
+        result.add("test_cells_changed", REVIEW, "; ".join(f"{k}: {', '.join(v)}" for k, v in changes.items()),
+                   sorted({g for v in changes.values() for g in v}))
+
+
+#: Flags that say what the grader did to a submission it graded anyway: a graded submission's reason quotes them.
+NOTICE_CODES = ("special_files", "grader_metadata_changed", "skip_execution", "text_repaired", "active_content",
+                "bad_timestamp", "integrity_error")
+
+
+def notice(review_: Review) -> str:
+    """The reason of a submission that was graded but not quite as handed in, or is flagged ("" when neither)."""
+    notes = [f.message for f in review_.flags if f.code in NOTICE_CODES]
+    if notes:
+        return "; ".join(dict.fromkeys(notes))[:1000]
+    if review_.flags:
+        return "graded; flagged for a look: " + ", ".join(dict.fromkeys(f.code for f in review_.flags))
+    return ""
 
 
 EVENT_TEXTS = {

@@ -3,7 +3,7 @@
 Per assignment: the distribution of scores, the pass rate of each exercise (the share of graded submissions with
 full points on it: where the class struggles), what the class got wrong (per exercise, the failure messages and
 diagnoses most students hit, with counts: :mod:`.mistakes`), the pairs the similarity report flagged, and the
-submissions that need the instructor: those that failed to grade (missing, invalid, timed out, kernel died, grading
+submissions that need the instructor: those that failed to grade (missing, invalid, rejected, timed out, kernel died, grading
 error), or are flagged (manual grading needed, late, with the lateness and the penalty).
 """
 
@@ -206,5 +206,5 @@ def report(cd: CourseDir | None = None, output: Path | None = None, assignments:
     cd = cd or CourseDir.open()
     output = output or cd.reports / "report.html"
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render(cd, table(cd, assignments)), encoding="utf-8")
+    output.write_text(render(cd, table(cd, assignments)), encoding="utf-8", errors="replace")
     return output

@@ -29,6 +29,8 @@ STUDENT_NOTES = {
     results.GRADED: "",
     results.MISSING: "We found no notebook in your submission, so nothing could be graded.",
     results.INVALID: "Your file could not be opened as a Jupyter notebook, so nothing could be graded.",
+    results.REJECTED: ("Your submission could not be graded as handed in (the notebook must be an ordinary file, "
+                       "in a folder of reasonable size); nothing in it was graded."),
     results.TIMED_OUT: "Your notebook ran too long and was stopped; exercises after that point could not earn points.",
     results.KERNEL_DIED: "Python crashed while running your notebook; exercises after that point could not earn points.",
     results.ERROR: "Your submission could not be graded automatically; your instructor will grade it by hand.",
@@ -131,7 +133,7 @@ def render(cd: CourseDir, row: Row, exercises, notebook: str, several: bool, dea
         else:
             verdict = '<span class="lost">points lost</span>'
         detail = ""
-        if points is not None and points < exercise.max_score and row.status not in (results.MISSING, results.INVALID):
+        if points is not None and points < exercise.max_score and row.status not in results.NOT_RUN:
             detail = "".join(f"<pre>{esc(m)}</pre>" for m in messages.get(exercise.grade_id, []))
         if exercise.grade_id in tests and tests[exercise.grade_id].strip():
             detail += (f"<details><summary>the test you had in your notebook</summary>"
@@ -198,6 +200,6 @@ def feedback(assignment: str, cd: CourseDir | None = None, students: list[str] |
             path = cd.feedback / row.student / assignment / f"{notebook}.html"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render(cd, row, exercises, notebook, several, deadlines, hidden_cases),
-                            encoding="utf-8")
+                            encoding="utf-8", errors="replace")
             pages.append(Page(row.student, assignment, path))
     return pages

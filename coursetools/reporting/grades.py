@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import integrity
 from ..course.coursedir import CourseDir
 from ..course.deadlines import describe_duration, from_naive_utc
+from ..course.text import terminal_safe
 from ..grading import results
 from . import spreadsheet
 
@@ -159,9 +160,11 @@ def write_csv(t: Table, path: Path) -> Path:
 
 
 def text_table(t: Table) -> str:
-    """Totals per student (rows) and assignment (columns), for the terminal."""
-    width = max([len("student")] + [len(r.student) for r in t.rows])
-    header = f"{'student':<{width}}  " + "  ".join(f"{a:>18}" for a in t.assignments)
+    """Totals per student (rows) and assignment (columns), for the terminal (no control character of a student
+    id reaches it)."""
+    shown = {r.student: terminal_safe(r.student, one_line=True) for r in t.rows}
+    width = max([len("student")] + [len(name) for name in shown.values()])
+    header = f"{'student':<{width}}  " + "  ".join(f"{terminal_safe(a, one_line=True):>18}" for a in t.assignments)
     lines = [header, "-" * len(header)]
     for student in sorted({r.student for r in t.rows}):
         cells = []
@@ -173,5 +176,5 @@ def text_table(t: Table) -> str:
                 flag = "" if row.status == results.GRADED else f" {row.label}"
                 flag += " late" if row.late_penalty else ""
                 cells.append(f"{fmt(row.total) + '/' + fmt(row.max_total) + flag:>18}")
-        lines.append(f"{student:<{width}}  " + "  ".join(cells))
+        lines.append(f"{shown[student]:<{width}}  " + "  ".join(cells))
     return "\n".join(lines)

@@ -4,18 +4,17 @@ Every CSV writer (the grades table in all its formats) goes through :func:`cell`
 hold applies to all of them. The rule: student text (a name, a failure message, a flag) must never run as a
 formula in the spreadsheet that opens the file. Spreadsheets read a cell starting with ``=``, ``+``, ``-`` or ``@``
 (and, in some, a tab or carriage return) as a formula ("CSV injection", OWASP); such a cell gets a leading
-apostrophe, which spreadsheets show as text. Numbers the toolkit wrote itself (``-0.5``) stay numbers.
+apostrophe, which spreadsheets show as text (:func:`coursetools.course.text.csv_safe`, which also takes out control
+characters). Numbers the toolkit writes as numbers (``-0.5``) stay numbers.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+from ..course.text import csv_safe
 
 
 def cell(value) -> str:
@@ -26,10 +25,8 @@ def cell(value) -> str:
         return "yes" if value else ""
     if isinstance(value, (int, float)):
         return f"{value:g}" if isinstance(value, float) else str(value)
-    text = str(value)
-    if text.startswith(FORMULA_START) and not _NUMBER.match(text):
-        return "'" + text
-    return text
+    # Text is text whatever it looks like ("-3" as a student id): only numbers passed as numbers stay numbers.
+    return csv_safe(value)
 
 
 def write(path: Path, header: list[str], rows: Iterable[Iterable]) -> Path:

@@ -168,6 +168,24 @@ class SandboxSpec:
                 result.append(path)
         return result
 
+    def aliases(self) -> list[tuple[Path, Path]]:
+        """(real folder, the path it is reached by) for Python's folders reached through a symbolic link.
+
+        The kernel is started as ``<prefix>/bin/python``, the path the grader runs from: with ``.venv`` a link to
+        an environment elsewhere, that path exists in the sandbox only if the real folder is shown there too. Python
+        finds its environment from that path (``pyvenv.cfg`` next to ``bin/``), so the link is not resolved away:
+        the real folder is shown, read-only, at both places.
+        """
+        apparent = {Path(os.path.abspath(p)) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+        apparent.add(Path(os.path.abspath(sys.executable)).parent.parent)
+        apparent.add(Path(os.path.abspath(self.repository)))
+        pairs: list[tuple[Path, Path]] = []
+        for path in sorted(apparent, key=lambda p: len(p.parts)):
+            real = _resolved(path)
+            if real != path and real.is_dir() and not any(_is_within(path, a) for _, a in pairs):
+                pairs.append((real, path))
+        return pairs
+
     def hidden(self) -> list[Path]:
         """What is hidden inside the shown folders: the grader's cache and anything asked for."""
         paths = [settings.cache_dir(), *(_resolved(p) for p in self.hide)]
@@ -203,6 +221,16 @@ class SandboxSpec:
 
         for path in shown:
             args += mount_point(path) + ["--ro-bind", str(path), str(path)]
+        for real, path in self.aliases():
+            if any(_is_within(path, r) for r in readonly):
+                continue  # the link itself is in a folder shown as it is: it resolves in there too
+            if real == _resolved(self.repository):
+                for part in ("helpers", "img"):
+                    if (real / part).is_dir():
+                        args += mount_point(path / part) + ["--ro-bind", str(real / part), str(path / part)]
+                args += ["--ro-bind", str(self.stub_dir), str(path / "helpers" / "reference")]
+            elif any(_is_within(real, s) for s in shown + readonly):
+                args += mount_point(path) + ["--ro-bind", str(real), str(path)]
         repo = _resolved(self.repository)
         args += ["--ro-bind", str(self.stub_dir), str(repo / "helpers" / "reference")]
         for path in self.hidden():

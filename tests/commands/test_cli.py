@@ -63,7 +63,7 @@ def test_autograde_without_bubblewrap_refuses_and_says_what_to_do(tmp_path, monk
     code = main(["autograde", TINY, "--root", str(cd.root), "--no-progress", "--bwrap", str(tmp_path / "no-bwrap")])
     err = capsys.readouterr().err
     assert code == 2, err
-    assert "Cannot isolate student code" in err and "apt-get install bubblewrap" in err and "--no-sandbox" in err
+    assert "Cannot start a sandboxed kernel" in err and "apt-get install bubblewrap" in err and "--no-sandbox" in err
     assert results.load(cd.autograded_dir("alice", TINY)) is None, "nothing may be graded unisolated"
 
 

@@ -57,17 +57,23 @@ def test_lms_zip_with_folders_nested_zip_and_junk(cd, tmp_path):
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as z:
         z.writestr("dave/01_numpy_basics.ipynb", NB)
+    erin = io.BytesIO()
+    with zipfile.ZipFile(erin, "w") as z:
+        z.writestr("my work/Untitled.ipynb", NB + b"erin")
     archive = tmp_path / "download.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("submissions/alice/01_numpy_basics.ipynb", NB)
         z.writestr("submissions/bob/Untitled.ipynb", NB)
         z.writestr("submissions/bob/data.csv", b"1,2")
         z.writestr("__MACOSX/submissions/alice/._01_numpy_basics.ipynb", b"junk")
-        z.writestr("late/dave.zip", inner.getvalue())
+        z.writestr("dave.zip", inner.getvalue())              # a zip per student: the zip names the student
+        z.writestr("submissions/erin/upload.zip", erin.getvalue())  # a zip in the student's folder
         z.writestr("../escape/eve/01_numpy_basics.ipynb", NB)
     report = collect(A, archive, cd, layout="folder")
-    assert sorted(c.student for c in report.collected) == ["alice", "bob", "dave"]
-    assert [p for p, _ in report.unmatched] == ["../escape/eve/01_numpy_basics.ipynb", "submissions/bob/data.csv"]
+    assert sorted(c.student for c in report.collected) == ["alice", "bob", "dave", "erin"]
+    assert (cd.submission_dir("erin", A) / f"{A}.ipynb").read_bytes() == NB + b"erin"
+    assert [p for p, _ in report.unmatched] == ["submissions/bob/data.csv"]
+    assert [p for p, _ in report.refused] == ["../escape/eve/01_numpy_basics.ipynb"]
     assert not (cd.root.parent / "escape").exists() and not (tmp_path / "escape").exists()
 
 
@@ -153,3 +159,135 @@ def test_canvas_late_marks_and_zip_times(cd, tmp_path):
     times = {c.student: c.handin for c in report.collected}
     assert times["turingalan"].source == "zip entry time" and times["turingalan"].time.hour == 1
     assert (cd.submission_dir("turingalan", A) / "timestamp.txt").read_text() == "2026-10-07 01:30:00+00:00"
+
+
+# --- one student's upload is that student's alone; nothing in it is followed, nothing unbounded is extracted ----
+def _zip(members: dict[str, bytes], dates: dict[str, tuple] | None = None, links: dict[str, str] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=(dates or {}).get(name, (2026, 1, 1, 12, 0, 0)))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+        for name, target in (links or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3
+            info.external_attr = (0o120777 << 16)
+            z.writestr(info, target)
+    return buffer.getvalue()
+
+
+def test_an_upload_cannot_land_in_another_students_folder(cd, tmp_path):
+    archive = tmp_path / "canvas.zip"
+    later = (2026, 3, 1, 0, 0, 0)
+    alice_upload = _zip({"bob_3333_4444_01_numpy_basics.ipynb": NB + b"alice's",
+                         "mallory_5_6_01_numpy_basics.ipynb": NB + b"ghost", "work/notes.ipynb": NB + b"notes"},
+                        dates=dict.fromkeys(["bob_3333_4444_01_numpy_basics.ipynb",
+                                             "mallory_5_6_01_numpy_basics.ipynb"], later))
+    (tmp_path / "canvas.zip").write_bytes(_zip({
+        "bob_3333_4444_01_numpy_basics.ipynb": NB + b"bob's own",
+        "alice_1111_2222_my_homework.zip": alice_upload}))
+    report = collect(A, archive, cd, layout="canvas")
+    assert sorted(c.student for c in report.collected) == ["alice", "bob"], report.summary()
+    assert (cd.submission_dir("bob", A) / f"{A}.ipynb").read_bytes() == NB + b"bob's own"
+    assert not cd.submission_dir("mallory", A).exists(), "a name inside an upload never creates a student"
+    alice = (cd.submission_dir("alice", A) / f"{A}.ipynb").read_bytes()
+    assert alice.startswith(NB) and alice != NB + b"bob's own"
+    assert len(report.superseded) == 2  # alice's three notebooks: the newest kept, the others reported
+
+
+def test_zip_bombs_and_deep_nesting_are_refused_unread(cd, tmp_path):
+    from coursetools.commands._uploads import UploadLimits
+
+    bomb = _zip({"01_numpy_basics.ipynb": b"0" * (64 << 20)})
+    assert len(bomb) < 200_000
+    nested = _zip({"a.zip": _zip({"b.zip": _zip({"01_numpy_basics.ipynb": NB})})})
+    archive = tmp_path / "download.zip"
+    archive.write_bytes(_zip({"carol.zip": bomb, "dave.zip": nested, "erin.ipynb": NB, "frank.zip": b"not a zip",
+                              "grace.zip": _zip({"01_numpy_basics.ipynb": os.urandom(3_000_000)})}))
+    report = collect(A, archive, cd, limits=UploadLimits(max_notebook_bytes=2 << 20))
+    refused = dict(report.refused)
+    assert "zip bomb" in refused["carol.zip/01_numpy_basics.ipynb"]
+    assert "nested more than 2 deep" in refused["dave.zip/a.zip/b.zip"]
+    assert "could not be read" in refused["frank.zip"]
+    assert "larger than 2 MiB" in refused["grace.zip/01_numpy_basics.ipynb"]
+    assert [c.student for c in report.collected] == ["erin"]
+    assert not cd.submission_dir("carol", A).exists()
+    assert sum(f.stat().st_size for f in cd.submitted.rglob("*") if f.is_file()) < 1000
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_odd_members_are_reported_and_skipped(cd, tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("henry.zip/", b"")                       # a folder named like a zip
+        z.writestr("henry.zip/01_numpy_basics.ipynb", NB)   # a file in it: an ordinary member
+        z.writestr("ivan", b"data")                         # x and x.zip
+        z.writestr("ivan.zip", _zip({"01_numpy_basics.ipynb": NB + b"ivan"}))
+        z.writestr("judy.ipynb", NB + b"1")
+        z.writestr("judy.ipynb", NB + b"2")                 # the same name twice
+    archive = tmp_path / "download.zip"
+    archive.write_bytes(buffer.getvalue())
+    with zipfile.ZipFile(archive, "a") as z:                 # a link member
+        info = zipfile.ZipInfo("kate.ipynb")
+        info.create_system = 3
+        info.external_attr = 0o120777 << 16
+        z.writestr(info, "/etc/passwd")
+    report = collect(A, archive, cd, layout="folder")
+    refused = dict(report.refused)
+    assert "folder named like a zip" in refused["henry.zip/"]
+    assert "symbolic link" in refused["kate.ipynb"]
+    assert "more than once" in refused["judy.ipynb"]
+    assert {c.student for c in report.collected} >= {"henry.zip", "ivan"}
+    assert (cd.submission_dir("ivan", A) / f"{A}.ipynb").read_bytes() == NB + b"ivan"
+    assert not cd.submission_dir("kate", A).exists()
+
+
+def test_case_only_collisions_are_reported(cd, tmp_path):
+    source = _files(tmp_path / "in", {"Carol.ipynb": NB + b"C", "carol.ipynb": NB + b"c"})
+    report = collect(A, source, cd)
+    assert report.collisions == ["Carol and carol"]
+    assert "differ only in case" in report.summary()
+    assert sorted(c.student for c in report.collected) == ["Carol", "carol"]
+
+
+def test_folders_are_walked_without_following_anything(cd, tmp_path):
+    secret = tmp_path / "secret.ipynb"
+    secret.write_bytes(NB + b"SOLUTIONS")
+    source = _files(tmp_path / "in", {"alice/01_numpy_basics.ipynb": NB})
+    (source / "bob").mkdir()
+    (source / "bob" / "01_numpy_basics.ipynb").symlink_to(secret)
+    (source / "carol").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "01_numpy_basics.ipynb").write_bytes(NB + b"SOLUTIONS")
+    (source / "dave").mkdir()
+    os.mkfifo(source / "dave" / "01_numpy_basics.ipynb")  # would block a reader forever
+    report = collect(A, source, cd, layout="folder")
+    assert [c.student for c in report.collected] == ["alice"]
+    refused = dict(report.refused)
+    assert "symbolic link" in refused["bob/01_numpy_basics.ipynb"] and "symbolic link" in refused["carol"]
+    assert "named pipe" in refused["dave/01_numpy_basics.ipynb"]
+    assert not any(b"SOLUTIONS" in p.read_bytes() for p in cd.submitted.rglob("*") if p.is_file())
+
+
+def test_collect_never_writes_through_a_link(cd, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    cd.submitted.mkdir(parents=True)
+    (cd.submitted / "alice").symlink_to(outside, target_is_directory=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep")
+    cd.submission_dir("bob", A).mkdir(parents=True)
+    (cd.submission_dir("bob", A) / f"{A}.ipynb").symlink_to(victim)
+    source = _files(tmp_path / "in", {"alice.ipynb": NB, "bob.ipynb": NB})
+    report = collect(A, source, cd)
+    assert "symbolic link" in dict(report.refused)["alice.ipynb"]
+    assert list(outside.iterdir()) == [] and victim.read_bytes() == b"keep"
+    bob = cd.submission_dir("bob", A) / f"{A}.ipynb"
+    assert not bob.is_symlink() and bob.read_bytes() == NB
+
+
+def test_student_text_reaches_the_terminal_without_control_characters(cd, tmp_path):
+    source = _files(tmp_path / "in", {"evil\x1b]0;owned\x07\x1b[2J.ipynb": NB, "x\rforged line.txt": b""})
+    text = collect(A, source, cd).summary()
+    assert "\x1b" not in text and "\r" not in text and "\x07" not in text

@@ -39,6 +39,7 @@ class Context:
     repository: Path               # the course repository (source/, helpers/reference, .git)
     port: int                      # a TCP server on the grader's loopback that must never hear from a submission
     other_student: str = "honest_reference"
+    secret: Path | None = None     # a root-only file (0600) whose content must never reach any output
 
     @property
     def total(self) -> float:
@@ -50,11 +51,36 @@ class Case:
     name: str
     kind: str                          # control, bomb, cheat, broken, benign
     description: str
-    build: Callable[[Context], dict[str, bytes]]  # path relative to submitted/<student>/ -> content
+    build: Callable[[Context], dict[str, Entry]]  # path relative to submitted/<student>/ -> content ("": the folder)
     honest: str = "reference"          # the honest score it must not beat: reference, wrong_softmax, zero
     statuses: tuple[str, ...] = ("graded",)
     flags: tuple[str, ...] = ()        # at least one of these flag codes
     exact: bool = False                # the score must equal the honest one (controls)
+    keeps: tuple[str, ...] = ()        # test cells that must keep their full points (earned before a failure)
+
+
+# What a folder can hold besides files: the values of a case's files that are not bytes.
+@dataclass(frozen=True)
+class Symlink:
+    target: Path | str                 # absolute, or relative to the link's folder
+
+
+@dataclass(frozen=True)
+class Fifo:
+    """A named pipe: a reader that opens it waits forever."""
+
+
+@dataclass(frozen=True)
+class Device:
+    """A character device like /dev/zero (endless); a named pipe where device nodes cannot be made."""
+
+
+@dataclass(frozen=True)
+class Sparse:
+    size: int                          # a file of this apparent size that takes no disk space
+
+
+Entry = bytes | Symlink | Fifo | Device | Sparse
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -483,7 +509,10 @@ def softmax(x):
 
 def cases() -> list[Case]:
     """Every case, controls first. Names are unique; each is a student folder's name."""
-    result = _controls() + _bombs() + _structure() + _broken() + _escapes() + _reference() + _tampering()
+    from . import round_two
+
+    result = (_controls() + _bombs() + _structure() + _broken() + _escapes() + _reference() + _tampering()
+              + round_two.cases())
     names = [c.name for c in result]
     assert len(names) == len(set(names)), "duplicate case names"
     return result
@@ -494,11 +523,28 @@ def release_json(path: Path) -> dict:
 
 
 def write(case: Case, ctx: Context, submitted: Path) -> Path:
-    """Write ``case``'s files into ``submitted/<case.name>/``."""
+    """Write ``case``'s files into ``submitted/<case.name>/`` (links, pipes and devices too)."""
+    import os
+    import stat
+
     folder = submitted / case.name
     for relative, data in case.build(ctx).items():
-        path = folder / relative
+        path = folder / relative if relative else folder
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    folder.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        elif isinstance(data, Symlink):
+            path.symlink_to(data.target)
+        elif isinstance(data, Sparse):
+            with open(path, "wb") as f:
+                f.truncate(data.size)
+        elif isinstance(data, Device):
+            try:
+                os.mknod(path, stat.S_IFCHR | 0o644, os.makedev(1, 5))
+            except (OSError, AttributeError):
+                os.mkfifo(path)
+        elif isinstance(data, Fifo):
+            os.mkfifo(path)
+    if not folder.is_symlink():
+        folder.mkdir(parents=True, exist_ok=True)
     return folder

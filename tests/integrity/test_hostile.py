@@ -6,7 +6,9 @@ result with a status (and a reason when not plainly graded); the honest students
 the repository's secrets, /tmp and the home folder are hashed before and after, and searched for what hostile code
 writes); nothing reaches a TCP server listening on the grader's loopback; no case scores more than its honest
 equivalent; every cheat and resource bomb is flagged, in integrity.json, the grades CSV (needs_manual_grade) and
-the class report; honest and benign submissions are not flagged.
+the class report; honest and benign submissions are not flagged. Student text is inert where it goes: no CSV cell
+starts a formula, no command prints a control character, no autograded notebook keeps HTML or JavaScript that
+would run in formgrader; a root-only file a submission links to reaches no output; feedback shows no hidden test.
 
 Tight limits keep it fast: 6 s per cell, 20 s of CPU, 2 GiB, 64 processes, 16 MiB files, 1 MiB of output.
 """
@@ -15,9 +17,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
+import json
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -28,7 +33,9 @@ import pytest
 
 from coursetools import integrity, sandbox
 from coursetools.course import settings
+from coursetools.course.text import FORMULA_STARTS, csv_safe, terminal_safe
 from coursetools.grading import results
+from coursetools.grading.inert import SAFE_MIME
 from coursetools.grading.job import GradingSettings
 from tests import hostile
 
@@ -77,15 +84,28 @@ class Listener:
 
 
 def _digest_tree(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """Digests of the regular files under ``root`` (links, pipes and devices are listed, never opened or followed;
+    large files by size and time)."""
     digests = {}
     if not root.exists():
         return digests
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).as_posix()
-        if relative.split("/")[0] in skip or "__pycache__" in relative or ".pytest_cache" in relative:
-            continue
-        if path.is_file() and not path.is_symlink():
-            digests[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        for entry in os.scandir(folder):
+            path = Path(entry.path)
+            relative = path.relative_to(root).as_posix()
+            if relative.split("/")[0] in skip or "__pycache__" in relative or ".pytest_cache" in relative:
+                continue
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISDIR(info.st_mode):
+                pending.append(path)
+            elif not stat.S_ISREG(info.st_mode):
+                digests[relative] = f"special {stat.S_IFMT(info.st_mode)} {os.readlink(path) if entry.is_symlink() else ''}"
+            elif info.st_size > 16 << 20:
+                digests[relative] = f"size {info.st_size} mtime {info.st_mtime_ns}"
+            else:
+                digests[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digests
 
 
@@ -102,15 +122,16 @@ def _file_digests(paths: list[Path]) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
 
 
-def _marker_found(roots: list[Path]) -> list[str]:
-    """Files holding what the hostile code writes (the marker is assembled at run time, never in a notebook)."""
+def _marker_found(roots: list[Path], marker: str = hostile.MARKER) -> list[str]:
+    """Files holding ``marker``: what the hostile code writes (assembled at run time, never in a notebook)."""
     found = []
     for root in roots:
         if not root.exists():
             continue
         # -a: binary files too (a gradebook.db the code appended to)
-        result = subprocess.run(["grep", "-rla", "--exclude-dir=.venv", "--exclude-dir=__pycache__",
-                                 "--exclude-dir=.git", hostile.MARKER, str(root)], capture_output=True, text=True)
+        result = subprocess.run(["grep", "-rla", "-D", "skip", "--exclude-dir=.venv", "--exclude-dir=__pycache__",
+                                 "--exclude-dir=.git", marker, str(root)], capture_output=True, text=True,
+                                errors="surrogateescape")
         found += [line for line in result.stdout.splitlines() if line]
     return found
 
@@ -141,8 +162,13 @@ def test_hostile_corpus(course, monkeypatch, capsys):
     points = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
               for c in read_notebook(cd.source_notebook(ASSIGNMENT)).cells if is_grade(c)}
     listener = Listener()
+    # A root-only file a submission links to: its content must reach no output (assembled here, in no file).
+    secret_text = "-".join(("ROOT", "ONLY", "SECRET"))
+    secret = cd.root.parent / "root-only.txt"
+    secret.write_text(secret_text)
+    os.chmod(secret, 0o600)
     ctx = hostile.Context(release=hostile.release_json(cd.release_notebook(ASSIGNMENT)), reference=reference,
-                          points=points, course_root=cd.root, repository=REPO, port=listener.port)
+                          points=points, course_root=cd.root, repository=REPO, port=listener.port, secret=secret)
     cases = hostile.cases()
     for case in cases:
         hostile.write(case, ctx, cd.submitted)
@@ -158,15 +184,33 @@ def test_hostile_corpus(course, monkeypatch, capsys):
     seconds = time.perf_counter() - start
     listener.close()
 
-    subprocess.run([sys.executable, "-m", "coursetools", "grades", "--root", str(cd.root), "--quiet"], check=True,
-                   cwd=REPO, capture_output=True, timeout=300)
-    subprocess.run([sys.executable, "-m", "coursetools", "report", "--root", str(cd.root)], check=True, cwd=REPO,
-                   capture_output=True, timeout=300)
+    terminal = {"autograde": grading_summary(batch)}
+    for command in (["grades"], ["report"], ["feedback", ASSIGNMENT]):
+        done = subprocess.run([sys.executable, "-m", "coursetools", *command, "--root", str(cd.root)], check=True,
+                              cwd=REPO, capture_output=True, timeout=300, text=True, errors="surrogateescape")
+        terminal[command[0]] = done.stdout + done.stderr
+    with open(cd.reports / "grades.csv", newline="", encoding="utf-8") as f:
+        csv_cells = list(csv.reader(f))
     with open(cd.reports / "grades.csv", newline="", encoding="utf-8") as f:
         csv_rows = {row["student"]: row for row in csv.DictReader(f) if row["assignment"] == ASSIGNMENT}
     report_html = (cd.reports / "report.html").read_text(encoding="utf-8")
 
     problems = []
+    # Student text is inert where it goes: the CSV, the terminal, the notebooks and pages the instructor opens.
+    formulas = [c for row in csv_cells for c in row if c.startswith(FORMULA_STARTS)]
+    if formulas:
+        problems.append(f"CSV cells a spreadsheet reads as formulas: {formulas[:5]}")
+    for command, text in terminal.items():
+        controls = sorted({repr(c) for c in text if (ord(c) < 32 and c != "\n") or 0x7f <= ord(c) < 0xa0})
+        if controls:
+            problems.append(f"{command} printed control characters {controls}")
+    problems += _active_content(cd)
+    secrets = _marker_found([cd.root], secret_text)
+    if secrets:
+        problems.append(f"the root-only file's content reached: {secrets[:5]}")
+    hidden = [str(p) for p in cd.feedback.rglob("*.html") if "BEGIN HIDDEN TESTS" in p.read_text(encoding="utf-8")]
+    if hidden:
+        problems.append(f"hidden tests in feedback pages: {hidden[:5]}")
     summary = []
     flagged = 0
     for case in cases:
@@ -177,9 +221,17 @@ def test_hostile_corpus(course, monkeypatch, capsys):
             problems.append(f"{case.name}: no result")
             continue
         score = result.score
-        csv_score = float(csv_rows[case.name]["total"] or 0) if case.name in csv_rows else None
-        needs_look = csv_rows.get(case.name, {}).get("needs_manual_grade") == "yes"
-        summary.append(f"{case.name:30s} {result.status:12s} {score:5.1f}  {','.join(sorted(codes))}")
+        row = csv_rows.get(csv_safe(case.name))
+        csv_score = float(row["total"] or 0) if row else None
+        needs_look = (row or {}).get("needs_manual_grade") == "yes"
+        if row is None:
+            problems.append(f"{case.name!r}: no row in the grades CSV")
+        summary.append(f"{terminal_safe(case.name, one_line=True)[:30]:30s} {result.status:12s} {score:5.1f}  "
+                       f"{','.join(sorted(codes))}")
+        earned = {c.grade_id: (c.score or 0.0) >= c.max_score for c in result.cells}
+        lost = [g for g in case.keeps if not earned.get(g)]
+        if lost:
+            problems.append(f"{case.name}: lost the points it had earned in {lost}")
         if result.status not in case.statuses:
             problems.append(f"{case.name}: status {result.status} ({result.reason}), expected {case.statuses}")
         if result.status != results.GRADED and not result.reason:
@@ -189,18 +241,18 @@ def test_hostile_corpus(course, monkeypatch, capsys):
             problems.append(f"{case.name}: scored {score} (CSV {csv_score}), more than the honest {limit}")
         if case.exact and abs(score - limit) > 1e-9:
             problems.append(f"{case.name}: scored {score}, the honest score is {limit}")
-        if case.kind in ("control", "benign"):
+        if case.kind in ("control", "benign") or (case.kind == "injection" and not case.flags):
             if codes:
-                problems.append(f"{case.name}: flagged although honest: {review.to_dict()['flags']}")
+                problems.append(f"{case.name!r}: flagged although honest: {review.to_dict()['flags']}")
             if needs_look:
-                problems.append(f"{case.name}: marked for manual grading although honest")
+                problems.append(f"{case.name!r}: marked for manual grading although honest")
         else:
             if not codes & set(case.flags):
                 problems.append(f"{case.name}: none of the flags {case.flags} (got {sorted(codes)})")
             if not needs_look and result.status == results.GRADED:
                 problems.append(f"{case.name}: not marked for a look in the grades CSV")
-            if case.name not in report_html:
-                problems.append(f"{case.name}: not listed in the class report")
+            if html.escape(case.name).encode("utf-8", "replace").decode() not in report_html:
+                problems.append(f"{case.name!r}: not listed in the class report")
             flagged += bool(codes)
     # Nothing outside the working copies changed; nothing reached the network.
     course_after = _digest_tree(cd.root, skip=GRADER_OUTPUTS)
@@ -224,6 +276,34 @@ def test_hostile_corpus(course, monkeypatch, capsys):
     with capsys.disabled():
         print(f"\nhostile corpus: {len(hostile_cases)} hostile cases, {flagged} flagged, "
               f"{len(cases)} students in the batch, {seconds:.1f} s\n" + "\n".join(summary))
-    assert not problems, "\n".join(problems)
-    assert len(hostile_cases) >= 25
+    assert not problems, terminal_safe("\n".join(problems))
+    assert len(hostile_cases) >= 60
     assert len(batch.results) == len(cases)
+
+
+def grading_summary(batch) -> str:
+    from coursetools.grading.batch import summary
+
+    return summary(batch)
+
+
+def _active_content(cd) -> list[str]:
+    """What in the autograded notebooks would run in the instructor's browser (formgrader renders them)."""
+    problems = []
+    for path in cd.autograded.rglob("*.ipynb"):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        if "widgets" in notebook.get("metadata", {}):
+            problems.append(f"{path.parent.parent.name!r}: widget state kept")
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                unsafe = set(output.get("data", {})) - set(SAFE_MIME)
+                if unsafe:
+                    problems.append(f"{path.parent.parent.name!r}: output of type {sorted(unsafe)} kept")
+            text = "".join(cell["source"]).lower()
+            if cell["cell_type"] == "markdown" and ("<script" in text or "<img" in text or
+                                                    "javascript:" in text.replace("unsafe-javascript:", "")):
+                problems.append(f"{path.parent.parent.name!r}: active HTML kept in a markdown cell")
+            if cell["cell_type"] == "raw" and (cell.get("metadata", {}).get("format") or
+                                               cell.get("metadata", {}).get("raw_mimetype")):
+                problems.append(f"{path.parent.parent.name!r}: a raw cell still rendered as HTML")
+    return problems

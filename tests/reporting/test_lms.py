@@ -69,7 +69,8 @@ def test_long_table_has_messages_and_counts(filled_course, tmp_path):
 
 def test_cells_are_safe_for_spreadsheets():
     assert [cell(v) for v in ("=1+1", "+cmd", "-2+3", "@SUM(A1)", "-0.5", "ok", 1.5, None, True)] == [
-        "'=1+1", "'+cmd", "'-2+3", "'@SUM(A1)", "-0.5", "ok", "1.5", "", "yes"]
+        "'=1+1", "'+cmd", "'-2+3", "'@SUM(A1)", "'-0.5", "ok", "1.5", "", "yes"]
+    assert cell(-0.5) == "-0.5", "numbers the toolkit writes stay numbers"
 
 
 def test_report_says_what_the_class_got_wrong(filled_course, tmp_path):
