@@ -30,6 +30,7 @@ Usage: ``python bench/05_deep_cats.py [--seeds 10] [--threads 1] [--classic]``
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -132,20 +133,23 @@ def main() -> None:
         ("MLPClassifier (20, 7, 5), defaults (Adam)", mlp_defaults),
         ("MLPClassifier (20, 7, 5), notebook's recipe", mlp_same_recipe),
     ]
-    results = {}
+    # Seed by seed, every model in turn: on a shared machine the load changes over minutes, and interleaving lets
+    # every model see the same mix of it, so that the time ratios compare models rather than moments.
+    results = {name: ([], [], []) for name, _ in models}
     with warnings.catch_warnings(), threadpool_limits(limits=args.threads):
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for name, fit in models:
+        for _, fit in models:
             fit(0)  # warm-up: first-call costs (imports, allocations) are not part of a fit
-            test_accuracies, train_accuracies, seconds = [], [], []
-            for seed in seeds:
+        for seed in seeds:
+            for name, fit in models:
                 predict, elapsed = timed(lambda: fit(seed))
+                test_accuracies, train_accuracies, seconds = results[name]
                 test_accuracies.append(accuracy(predict(X_test), test_y))
                 train_accuracies.append(accuracy(predict(X_train), train_y))
                 seconds.append(elapsed)
-            results[name] = (test_accuracies, train_accuracies, seconds)
-            print(f"  measured {name} ({statistics.median(seconds):.2f} s per fit)", flush=True)
+            print(f"  seed {seed} done", flush=True)
 
+    print(f"\nload average during the run: {os.getloadavg()[0]:.2f} at the end" if hasattr(os, "getloadavg") else "")
     print(f"\n{'model':<45} {'test seed 0':>11} {'test mean (min-max)':>21} {'train mean':>11} {'fit (median)':>13}")
     for name, (test_accuracies, train_accuracies, seconds) in results.items():
         spread = f"{np.mean(test_accuracies):.1f} ({min(test_accuracies):.0f}-{max(test_accuracies):.0f})"
