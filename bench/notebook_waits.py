@@ -6,7 +6,9 @@ and its peers: a laptop busy with other things, or Colab's small machines, give 
 wall-clock time per notebook, kernel start included.
 
 Peer measured in the same run: the notebook's own import cells alone (kernel start, NumPy, Matplotlib, the helpers),
-so that "ratio" says how many times that fixed cost the whole notebook takes, whatever the machine's load.
+so that "ratio" says how many times that fixed cost the whole notebook takes, whatever the machine's load. The
+kernel's own CPU time (its rusage, read by one more cell at the end) is printed too: what the run costs whatever the
+load.
 
 Run from the repository root:  python bench/notebook_waits.py [--runs 3] [--slow 1.0] [ASSIGNMENT ...]
 """
@@ -54,8 +56,14 @@ def imports_only(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return cut
 
 
-def run(notebook: nbformat.NotebookNode, timeout: float = 600) -> tuple[float, float, list[float]]:
-    """Execute a copy of ``notebook`` in a fresh kernel; (wall seconds, kernel start seconds, seconds per cell)."""
+CPU_PROBE = "import resource as _r\n_u = _r.getrusage(_r.RUSAGE_SELF)\nprint(_u.ru_utime + _u.ru_stime)"
+
+
+def run(notebook: nbformat.NotebookNode, timeout: float = 600) -> tuple[float, float, list[float], float]:
+    """Execute a copy of ``notebook`` in a fresh kernel.
+
+    Returns (wall seconds, kernel start seconds, seconds per cell, the kernel's CPU seconds).
+    """
     notebook = nbformat.from_dict(dict(notebook, cells=[nbformat.from_dict(dict(c)) for c in notebook.cells]))
     env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"} | ONE_THREAD
     with tempfile.TemporaryDirectory(prefix="waits-") as scratch:
@@ -71,8 +79,11 @@ def run(notebook: nbformat.NotebookNode, timeout: float = 600) -> tuple[float, f
                 before = time.perf_counter()
                 client.execute_cell(cell, index)
                 cells.append(time.perf_counter() - before)
-        wall = time.perf_counter() - start
-    return wall, started - start, cells
+            wall = time.perf_counter() - start
+            probe = nbformat.v4.new_code_cell(CPU_PROBE)
+            client.execute_cell(probe, len(notebook.cells))
+            cpu = float("".join(o.get("text", "") for o in probe.outputs).split()[-1])
+    return wall, started - start, cells, cpu
 
 
 def spread(values: list[float]) -> str:
@@ -97,11 +108,12 @@ def main() -> int:
     for assignment in assignments:
         notebook = filled(assignment)
         peer = imports_only(notebook)
-        walls, starts, peers, loads, per_cell = [], [], [], [], [[] for _ in notebook.cells]
+        walls, starts, peers, cpus, loads, per_cell = [], [], [], [], [], [[] for _ in notebook.cells]
         for _ in range(args.runs):
             loads.append(os.getloadavg()[0])
-            wall, started, cells = run(notebook)
+            wall, started, cells, cpu = run(notebook)
             walls.append(wall)
+            cpus.append(cpu)
             starts.append(started)
             for i, seconds in enumerate(cells):
                 per_cell[i].append(seconds)
@@ -111,14 +123,14 @@ def main() -> int:
         verdict = "ok" if statistics.median(walls) <= BUDGET_SECONDS else "OVER"
         if verdict == "OVER":
             over.append(assignment)
-        summary.append((assignment, spread(walls), spread(starts), spread(peers), f"{ratio:5.1f}x",
+        summary.append((assignment, spread(walls), spread(starts), spread(cpus), spread(peers), f"{ratio:5.1f}x",
                         f"{min(loads):.2f}-{max(loads):.2f}", verdict))
         for i, times in enumerate(per_cell):
             if statistics.median(times) >= args.slow:
                 cell = notebook.cells[i]
                 slow_cells.append((assignment, cell.get("id", str(i)), spread(times)))
 
-    header = ("notebook", "wall (s)", "kernel start", "peer: imports", "ratio", "load 1 min", "20 s")
+    header = ("notebook", "wall (s)", "kernel start", "kernel CPU (s)", "peer: imports", "ratio", "load 1 min", "20 s")
     widths = [max(len(str(row[k])) for row in summary + [header]) for k in range(len(header))]
     print()
     for row in [header] + summary:

@@ -9,6 +9,7 @@ blocks, and nbgrader's markers) and fails loudly on any.
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -131,11 +132,34 @@ def check(path: Path, assignments: list[str] | None = None) -> None:
         raise BundleLeak("the student bundle would leak answers:\n  " + "\n  ".join(problems))
 
 
+class TooEarly(ValueError):
+    """An assignment would reach students before the due date of the one whose solutions it shows."""
+
+
+def check_release_order(names: list[str], now: datetime.datetime | None = None) -> None:
+    """Raise :class:`TooEarly` if one of ``names`` must wait for an earlier assignment's due date (course.toml's
+    ``[release] after``: 05's given network shows how 04's is written)."""
+    course = settings.load()
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    deadlines = course.deadlines()
+    for name in names:
+        before = course.released_after().get(name)
+        due = deadlines.due_for(before) if before else None
+        if due is not None and due > now:
+            raise TooEarly(f"{name} shows the solutions of {before}: hand it out after {before}'s due date "
+                           f"({due.isoformat(sep=' ')}), or pass --early")
+
+
 def bundle(destination: Path, assignments: list[str] | None = None, *, force: bool = False,
-           archive: bool = False) -> Bundle:
-    """Build the student bundle in ``destination`` (a new or empty folder; ``force`` replaces it) and check it."""
+           archive: bool = False, early: bool = False) -> Bundle:
+    """Build the student bundle in ``destination`` (a new or empty folder; ``force`` replaces it) and check it.
+
+    Refuses an assignment that must wait for an earlier one's due date (:func:`check_release_order`) unless ``early``.
+    """
     course = settings.load()
     names = list(assignments or course.assignments)
+    if not early:
+        check_release_order(names)
     destination = destination.resolve()
     if destination == course.root or course.root in destination.parents and destination.name in ("release", "helpers"):
         raise ValueError(f"refusing to build the bundle in {destination}")
@@ -168,10 +192,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--assignment", action="append", dest="assignments", help="only these (repeatable)")
     parser.add_argument("--force", action="store_true", help="replace DIR if it is not empty")
     parser.add_argument("--zip", action="store_true", help="also write DIR.zip")
+    parser.add_argument("--early", action="store_true",
+                        help="include assignments whose [release] after assignment is not due yet")
 
 
 def run(args) -> int:
-    result = bundle(args.directory, args.assignments, force=args.force, archive=args.zip)
+    result = bundle(args.directory, args.assignments, force=args.force, archive=args.zip, early=args.early)
     print(f"student bundle: {result.path} ({len(result.files)} files, checked: no solution, no hidden test)")
     if result.archive:
         print(f"zip: {result.archive}")

@@ -34,6 +34,11 @@ class Course:
         value = self.sections.get(name, {})
         return value if isinstance(value, dict) else {}
 
+    def released_after(self) -> dict[str, str]:
+        """``[release] after``: assignment -> the assignment whose due date must pass before students get it."""
+        after = self.section("release").get("after", {})
+        return {str(k): str(v) for k, v in after.items()} if isinstance(after, dict) else {}
+
     def deadlines(self):
         """Due dates, extensions and the late policy (``[deadlines]``, see :mod:`.deadlines`)."""
         from .deadlines import Deadlines

@@ -65,3 +65,28 @@ def test_existing_folder_needs_force(built):
 def test_student_requirements_drop_instructor_tools():
     text = student_requirements(COURSE.root)
     assert "psycopg2" not in text and "distributed" not in text and "matplotlib==" in text
+
+
+def test_an_assignment_that_shows_earlier_solutions_waits_for_their_due_date(monkeypatch):
+    import datetime
+
+    from coursetools.commands.bundle import TooEarly, check_release_order
+
+    course = settings.load()
+    assert course.released_after() == {"05_deep_cats": "04_deep_network"}
+    due = datetime.datetime(2026, 12, 1, 23, 59, tzinfo=datetime.timezone.utc)
+    monkeypatch.setattr(type(course), "deadlines", lambda self: _Due(due))
+    with pytest.raises(TooEarly, match="05_deep_cats shows the solutions of 04_deep_network"):
+        check_release_order(["04_deep_network", "05_deep_cats"], now=due - datetime.timedelta(hours=1))
+    check_release_order(["04_deep_network", "05_deep_cats"], now=due + datetime.timedelta(seconds=1))
+    check_release_order(["01_numpy_basics"], now=due - datetime.timedelta(days=30))
+
+
+class _Due:
+    """Deadlines with 04 due at ``due``."""
+
+    def __init__(self, due):
+        self.due = due
+
+    def due_for(self, assignment):
+        return self.due if assignment == "04_deep_network" else None
