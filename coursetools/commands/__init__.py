@@ -6,7 +6,8 @@ and holds the command's own logic; what several commands share lives in the laye
 
 from __future__ import annotations
 
-from . import autograde, bundle, collect, demo, feedback, grades, release, report
+from . import autograde, bundle, collect, demo, feedback, grades, release, report, serve, tokens
 
 #: In the order ``--help`` lists them: a term's order.
-COMMANDS = {m.NAME: m for m in (release, bundle, collect, autograde, feedback, grades, report, demo)}
+COMMANDS = {m.NAME: m for m in (release, bundle, collect, autograde, feedback, grades, report, tokens, serve,
+                                demo)}

@@ -11,7 +11,7 @@ from coursetools.cli import build_parser
 from coursetools.commands import COMMANDS
 from coursetools.course import settings
 
-SUBCOMMANDS = ["release", "bundle", "collect", "autograde", "feedback", "grades", "report", "demo"]
+SUBCOMMANDS = ["release", "bundle", "collect", "autograde", "feedback", "grades", "report", "tokens", "serve", "demo"]
 
 
 def test_every_subcommand_is_wired():
