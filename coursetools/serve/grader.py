@@ -7,7 +7,7 @@ One thread does it all, so the Recorder stays the gradebook's single writer:
   records the hidden tests (:func:`~coursetools.grading.batch.prepare`), scatters the kit to the workers once and
   opens one :class:`~coursetools.grading.recorder.Recorder`: that is what makes each attempt quick;
 * then it sends attempts to the workers in fair turns (:meth:`Store.next_attempt`), as many at once as the
-  cluster has threads, each a :class:`~coursetools.grading.job.Job` graded by
+  cluster has threads (twice: the next one waits on the worker), each a :class:`~coursetools.grading.job.Job` graded by
   :func:`coursetools.grading.worker.grade` in the sandbox;
 * for each result it writes the attempt's ``grading.json`` and ``integrity.json``, decides whether the attempt is
   of record (:mod:`.policy`), and if so copies it into ``submitted/<student>/<a>/`` and records it in the gradebook
@@ -163,7 +163,9 @@ class GradingLoop(threading.Thread):
                     pass
 
     def _loop(self, client) -> None:
-        capacity = self.state.workers
+        # Two attempts per worker thread in flight, as autograde keeps: a worker never waits for the next one while
+        # this thread records the last (one attempt per student at a time keeps the turns fair).
+        capacity = 2 * self.state.workers
         while not self._stopping.is_set():
             while len(self.in_flight) < capacity:
                 attempt = self.store.next_attempt(set(self.graders))

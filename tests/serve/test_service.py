@@ -376,3 +376,44 @@ def test_recovery_requeues_interrupted_and_unrecorded_attempts(template, tmp_pat
     assert [a.number for a in attempts] == [1, 2, 3] and all(a.state == QUEUED for a in attempts)
     assert {a.public_id for a in attempts} >= set(ids)
     assert not half.exists()
+
+
+# --- feedback pages and the hidden-case policy -------------------------------------------------------------------
+@pytest.mark.parametrize("policy, due_in, shown", [("always", 3600, True), ("after_due", 3600, False),
+                                                   ("after_due", -3600, True), ("never", -3600, False)])
+def test_feedback_follows_the_hidden_case_policy(template, tmp_path, notebook, policy, due_in, shown):
+    import datetime
+
+    from coursetools.grading import results
+
+    cd = fresh(template, tmp_path)
+    with cd.gradebook() as gb:
+        gb.update_or_create_assignment(TINY, duedate=datetime.datetime.utcnow() + datetime.timedelta(seconds=due_in))
+    Store(layout.service_dir(cd)).set_token("ann", STUDENT, "ann-token-0123456789")
+    service = Service(cd, ServeSettings(hidden_messages=policy), grade=False)
+    hidden = "AssertionError: double(-3) should be -6: the hidden test tiny-secret-minus-three"
+    with TestClient(create_app(service)) as client:
+        posted = _post(client, "ann-token-0123456789", notebook).json()
+        attempt = service.store.next_attempt({TINY})
+        results.save(results.GradingResult("ann", TINY, "graded", cells=[
+            results.CellResult(TINY, "test_add_one", 1.0, 1.0, []),
+            results.CellResult(TINY, "test_double", 0.0, 2.0, [hidden]),
+            results.CellResult(TINY, "test_square", 3.0, 3.0, [])]),
+            layout.results_dir(cd, "ann", TINY, attempt.number))
+        service.store.finish(attempt, "graded", "", 4.0, 6.0, True)
+        headers = {"Authorization": "Bearer ann-token-0123456789"}
+        status = client.get(posted["status_url"], headers=headers).json()
+        assert (status["status"], status["score"], status["max_score"]) == ("graded", 4.0, 6.0)
+        messages = {e["grade_id"]: e["messages"] for e in status["exercises"]}
+        page = client.get(status["feedback_url"], headers=headers)
+        assert page.status_code == 200 and "Score: <strong>4 / 6</strong>" in page.text
+        assert "attempt 1" in page.text and "grade of record" in page.text
+        if shown:
+            assert messages["test_double"] == [hidden] and "tiny-secret-minus-three" in page.text
+        else:
+            assert messages["test_double"] == ["A hidden test of this exercise failed."]
+            assert "tiny-secret" not in page.text and "hidden test of this exercise failed" in page.text
+        # The status page of a graded attempt leads to its feedback.
+        _sign_in(client, "ann-token-0123456789")
+        assert client.get(f"/submissions/{posted['id']}", follow_redirects=False).headers["location"].endswith(
+            "/feedback")
