@@ -161,7 +161,7 @@ def test_forty_uploads_from_twenty_students_at_once(live, notebooks):
     final = wait_done(live.url, [(a.json()["status_url"], s) for a, (s, _) in zip(answers, uploads)])
     assert {f["status"] for f in final} == {"graded"}
     by_student: dict[str, list[dict]] = {}
-    for answer, (student, data), f in zip(answers, uploads, final):
+    for (student, data), f in zip(uploads, final):
         assert f["score"] == points[hashlib.sha256(data).hexdigest()], (student, f)
         assert f["max_score"] == 6.0 and f["feedback_url"]
         by_student.setdefault(student, []).append(f)
