@@ -19,9 +19,10 @@ from .store import DONE, GRADING, QUEUED, Attempt
 
 esc = html.escape
 
-EXTRA_STYLE = """
-nav{display:flex;gap:1rem;align-items:center;border-bottom:1px solid #dde2ea;padding-bottom:.5rem;margin-bottom:1rem}
-nav .me{margin-left:auto;color:#5b6475}nav form{display:inline}button,input[type=submit]{font:inherit;
+NAV_STYLE = """nav{display:flex;gap:1rem;align-items:center;border-bottom:1px solid #dde2ea;padding-bottom:.5rem;
+margin-bottom:1rem}nav .me{margin-left:auto;color:#5b6475}nav form{display:inline}"""
+EXTRA_STYLE = NAV_STYLE + """
+button,input[type=submit]{font:inherit;
 padding:.35rem .9rem;border-radius:4px;border:1px solid #3b5bdb;background:#3b5bdb;color:#fff;cursor:pointer}
 button.link{background:none;border:none;color:#3b5bdb;padding:0}.card{background:#f3f5f9;border-radius:6px;
 padding:.8rem 1rem;margin:1rem 0}.error{background:#fdecea;border-left:4px solid #b42318;padding:.6rem .9rem}
@@ -130,8 +131,8 @@ def feedback_banner(a: Attempt, record: Attempt | None, settings: ServeSettings)
     else:
         counts = "No attempt is of record yet."
     late = " It was handed in after the due date." if a.late else ""
-    return (f'<nav><a href="/">Your submissions</a><span class="me">attempt {a.number}, handed in '
-            f'{esc(when(a.submitted_at))}.{late} {counts}</span></nav>').replace("&ndash;", "-")
+    return (f'<style>{NAV_STYLE}</style><nav><a href="/">&larr; your submissions</a><span class="me">attempt '
+            f'{a.number}, handed in {esc(when(a.submitted_at))}.{late} {counts}</span></nav>').replace("&ndash;", "-")
 
 
 def instructor(counts: dict[str, int], loop_state, assignments, attempts: list[Attempt], students: list[str],

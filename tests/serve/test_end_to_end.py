@@ -212,6 +212,7 @@ def test_a_student_in_a_real_browser(live, notebooks, tmp_path):
         assert "double(-3) should be -6" in text  # the hidden case's message (the default policy shows it)
         driver.get(live.url + "/")
         assert "4 / 6" in driver.find_element(By.TAG_NAME, "body").text
+        driver.save_screenshot(str(tmp_path / "home.png"))
     finally:
         driver.quit()
 
