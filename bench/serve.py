@@ -81,13 +81,13 @@ def hand_in(url: str, assignment: str, student: str, data: bytes, timeout: float
     return time.perf_counter() - start, status
 
 
-def worker_seconds(cd: CourseDir, assignment: str) -> list[float]:
-    """Worker time of every graded attempt (grading.json's ``seconds``: sanitize, run, review on the worker)."""
+def worker_seconds(cd: CourseDir, assignment: str, attempts: list[tuple[str, int]]) -> list[float]:
+    """Worker time of these (student, attempt number)s: grading.json's ``seconds`` (sanitize, run, review)."""
     from coursetools.grading import results
 
     found = []
-    for path in cd.autograded.glob(f"*/{layout.ATTEMPTS}/{assignment}/*"):
-        result = results.load(path)
+    for student, number in attempts:
+        result = results.load(layout.results_dir(cd, student, assignment, number))
         if result is not None and result.seconds:
             found.append(result.seconds)
     return found
@@ -154,9 +154,11 @@ def main(argv: list[str] | None = None) -> int:
               f"record, workers warmed)")
 
         print(f"alone: load average before {load()}")
-        alone = [hand_in(url, assignment, "alone", reference)[0] for _ in range(args.alone)]
+        solo = [hand_in(url, assignment, "alone", reference) for _ in range(args.alone)]
+        alone = [s for s, _ in solo]
         peer = statistics.median(alone)
-        print(describe("one student alone", alone))
+        inside = worker_seconds(cd, assignment, [("alone", status["attempt"]) for _, status in solo])
+        print(describe("one student alone", alone) + f"; worker time median {statistics.median(inside):.2f} s")
 
         every: list[float] = []
         ok = True
@@ -171,17 +173,17 @@ def main(argv: list[str] | None = None) -> int:
             wrong = [(u[0], u[1].note, status["status"]) for u, (_, status) in zip(uploads, done)
                      if status["status"] != u[1].expect]
             ok &= not wrong
+            inside = worker_seconds(cd, assignment, [(u[0], status["attempt"]) for u, (_, status) in zip(uploads, done)])
             print(describe(f"40 at once, round {round_}", seconds, peer)
                   + f"; all 40 done in {wall:.1f} s ({40 / wall:.2f} per s)")
+            print(f"{'':<26} worker time per attempt (sanitize, execute, review) median "
+                  f"{statistics.median(inside):.2f} s; the workers were busy {sum(inside) / (args.workers * wall):.0%} "
+                  "of the round (the rest: waiting for uploads, recording, polling)")
             for student, note, status in wrong:
                 print(f"  {student} ({note}): {status}, expected otherwise")
         if args.rounds > 1:
             print(describe("40 at once, every round", every, peer))
         print(f"load average after: {load()}")
-        inside = worker_seconds(cd, assignment)
-        if inside:
-            print(f"worker time per attempt (sanitize, execute, review; the rest is waiting in the queue and "
-                  f"recording): median {statistics.median(inside):.2f} s, worst {max(inside):.2f} s, n={len(inside)}")
         print(f"every upload graded with its expected status: {'yes' if ok else 'NO'}")
         return 0 if ok else 1
     finally:

@@ -357,7 +357,7 @@ def create_app(service: Service) -> FastAPI:
         if who.instructor:
             return RedirectResponse("/instructor", status_code=303)
         return HTMLResponse(pages.home(who.subject, _csrf(request), list(service.assignments.values()),
-                                       service.store.attempts(who.subject), service.settings))
+                                       service.store.attempts(who.subject), service.settings, service.due))
 
     @app.post("/submit", include_in_schema=False)
     def submit_page(request: Request, assignment: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "",
@@ -428,7 +428,8 @@ def create_app(service: Service) -> FastAPI:
         students = sorted(set(service.store.subjects("student")) | {a.student for a in attempts})
         state = service.loop.state if service.loop else _Off()
         return HTMLResponse(pages.instructor(service.store.counts(), state, list(service.assignments.values()),
-                                             attempts, students, _csrf(request), service.report_path().is_file()))
+                                             attempts, students, _csrf(request), service.report_path().is_file(),
+                                             service.due))
 
     @app.get("/instructor/report", include_in_schema=False)
     def report_page(request: Request):

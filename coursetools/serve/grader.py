@@ -24,6 +24,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import integrity
@@ -107,11 +108,13 @@ class GradingLoop(threading.Thread):
     """The thread that grades queued attempts until :meth:`stop`."""
 
     def __init__(self, cd: CourseDir, store: Store, serve: ServeSettings, grading: GradingSettings,
-                 assignments: dict[str, AssignmentInfo], workers: int | None = None, scheduler: str | None = None):
+                 assignments: dict[str, AssignmentInfo], workers: int | None = None, scheduler: str | None = None,
+                 due: Callable[[str], float | None] | None = None):
         super().__init__(name="coursetools-grader", daemon=True)
         self.cd, self.store, self.serve, self.grading = cd, store, serve, grading
         self.assignments = assignments
         self.workers, self.scheduler = workers, scheduler
+        self.due = due or (lambda name: assignments[name].due)
         self.state = LoopState()
         self.graders: dict[str, AssignmentGrader] = {}
         self.events: queue.Queue = queue.Queue()
@@ -234,7 +237,7 @@ class GradingLoop(threading.Thread):
         candidate = policy.Candidate(attempt.number, attempt.submitted_at, result.status, result.score)
         previous = None if current is None else policy.Candidate(current.number, current.submitted_at,
                                                                  current.status, current.score or 0.0)
-        of_record = policy.replaces(self.serve.grade_of_record, info.due, candidate, previous)
+        of_record = policy.replaces(self.serve.grade_of_record, self.due(info.name), candidate, previous)
         penalty = 0.0
         if of_record:
             layout.set_record(cd, attempt.student, attempt.assignment, folder, info.notebook)
@@ -245,6 +248,7 @@ class GradingLoop(threading.Thread):
                                               outcome.worker)
             if recorded.status == ERROR and result.status != ERROR:
                 result.status, result.reason = ERROR, recorded.reason
+                grader.recorder.close()  # opened afresh for the next one (a dropped database connection...)
             penalty = self._late_penalty(grader, attempt)
         self.store.finish(attempt, result.status, result.reason, result.score, result.max_score, of_record, penalty)
         log.info("%s attempt %d of %s: %s %g/%g%s", attempt.assignment, attempt.number, attempt.student,

@@ -88,9 +88,9 @@ def rules(settings: ServeSettings) -> str:
 
 
 def home(student: str, csrf: str, assignments, attempts: list[Attempt], settings: ServeSettings,
-         notice: str = "") -> str:
+         due=lambda name: None, notice: str = "") -> str:
     options = "".join(f'<option value="{esc(a.name)}">{esc(a.name)}'
-                      + (f" (due {esc(when(a.due))})" if a.due else "") + "</option>" for a in assignments)
+                      + (f" (due {esc(when(due(a.name)))})" if due(a.name) else "") + "</option>" for a in assignments)
     rows = "".join(
         f'<tr><td>{esc(a.assignment)}</td><td>{a.number}</td><td>{esc(when(a.submitted_at))}'
         f'{" (late)" if a.late else ""}</td><td>{esc(_status_label(a))}</td><td>{_score(a)}'
@@ -136,7 +136,7 @@ def feedback_banner(a: Attempt, record: Attempt | None, settings: ServeSettings)
 
 
 def instructor(counts: dict[str, int], loop_state, assignments, attempts: list[Attempt], students: list[str],
-               csrf: str, report_exists: bool) -> str:
+               csrf: str, report_exists: bool, due=lambda name: None) -> str:
     state = loop_state
     problems = "".join(f"<li>{esc(a)}: {esc(why)}</li>" for a, why in state.unavailable.items())
     graded_by: dict[tuple[str, str], list[Attempt]] = {}
@@ -155,8 +155,9 @@ def instructor(counts: dict[str, int], loop_state, assignments, attempts: list[A
             last = mine[-1]
             rows.append(f"<tr><td>{esc(student)}</td><td>{len(mine)}</td><td>{esc(_status_label(last))}</td>"
                         f"<td>{_score(record) if record else '&ndash;'}</td><td>{links}</td></tr>")
-        due = f" &middot; due {esc(when(info.due))}" if info.due else ""
-        sections.append(f"<h2>{esc(info.name)}{due}</h2><table><thead><tr><th>student</th><th>attempts</th>"
+        when_due = due(info.name)
+        due_text = f" &middot; due {esc(when(when_due))}" if when_due else ""
+        sections.append(f"<h2>{esc(info.name)}{due_text}</h2><table><thead><tr><th>student</th><th>attempts</th>"
                         f"<th>last</th><th>of record</th><th>feedback of each attempt</th></tr></thead><tbody>"
                         f"{''.join(rows)}</tbody></table>")
     report = ('<a href="/instructor/report">the class report</a>'

@@ -22,6 +22,7 @@ from ..reporting import feedback as feedback_pages
 from ..reporting.grades import Exercise, Row
 from . import intake, layout, policy
 from .config import ServeSettings
+from .due import DueDates
 from .grader import GradingLoop
 from .intake import AssignmentInfo
 from .store import DONE, Attempt, Refused, Store
@@ -83,8 +84,9 @@ class Service:
         self.grading = grading or GradingSettings()
         self.store = Store(layout.service_dir(cd))
         self.assignments = open_assignments(cd, settings)
-        self.loop = GradingLoop(cd, self.store, settings, self.grading, self.assignments, workers, scheduler) \
-            if grade else None
+        self.due = DueDates(cd.db_url)
+        self.loop = GradingLoop(cd, self.store, settings, self.grading, self.assignments, workers, scheduler,
+                                self.due) if grade else None
         self.started = time.time()
 
     # -- life ---------------------------------------------------------------------------------------------------
@@ -142,10 +144,11 @@ class Service:
         intake.check_size(data, self.settings.max_upload_bytes)
         intake.check_notebook(data, info, self.assignments)
         now = time.time()
-        late = not policy.on_time(now, info.due)
+        due = self.due(info.name)
+        late = not policy.on_time(now, due)
         if late and not self.settings.accept_late:
             raise Refused(403, f"The due date of {info.name} has passed "
-                               f"({datetime.datetime.fromtimestamp(info.due or 0).astimezone():%Y-%m-%d %H:%M %Z}): "
+                               f"({datetime.datetime.fromtimestamp(due or 0).astimezone():%Y-%m-%d %H:%M %Z}): "
                                "it takes no more hand-ins.")
         sha256 = hashlib.sha256(data).hexdigest()
 
@@ -180,7 +183,7 @@ class Service:
         """Failure messages by grade_id, as the course's hidden-case policy lets the student see them now."""
         info = self.assignments.get(attempt.assignment)
         raw = {c.grade_id: list(c.messages) for c in result.cells}
-        show = policy.show_hidden(self.settings.hidden_messages, info.due if info else None, now or time.time())
+        show = policy.show_hidden(self.settings.hidden_messages, self.due(attempt.assignment), now or time.time())
         return policy.redact(raw, info.hidden if info else {}, show)
 
     def status(self, attempt: Attempt, feedback_url: str) -> dict:

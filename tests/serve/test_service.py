@@ -417,3 +417,19 @@ def test_feedback_follows_the_hidden_case_policy(template, tmp_path, notebook, p
         _sign_in(client, "ann-token-0123456789")
         assert client.get(f"/submissions/{posted['id']}", follow_redirects=False).headers["location"].endswith(
             "/feedback")
+
+
+def test_due_dates_set_while_serving_apply(template, tmp_path, notebook):
+    import datetime
+
+    cd = fresh(template, tmp_path)
+    Store(layout.service_dir(cd)).set_token("ann", STUDENT, "ann-token-0123456789")
+    service = Service(cd, ServeSettings(accept_late=False), grade=False)
+    service.due.ttl = 0  # read at every look (a minute in service)
+    with TestClient(create_app(service)) as client:
+        on_time = _post(client, "ann-token-0123456789", notebook)
+        assert on_time.status_code == 202 and not on_time.json()["late"]
+        with cd.gradebook() as gb:
+            gb.update_or_create_assignment(TINY, duedate=datetime.datetime.utcnow() - datetime.timedelta(hours=1))
+        late = _post(client, "ann-token-0123456789", notebook)
+        assert late.status_code == 403 and "due date of tiny has passed" in late.json()["detail"]
