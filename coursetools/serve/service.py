@@ -82,8 +82,8 @@ class Service:
                  workers: int | None = None, scheduler: str | None = None, grade: bool = True):
         self.cd, self.settings = cd, settings
         self.grading = grading or GradingSettings()
-        self.store = Store(layout.service_dir(cd))
         self.assignments = open_assignments(cd, settings)
+        self.store = Store(layout.service_dir(cd))
         self.due = DueDates(cd.db_url)
         self.loop = GradingLoop(cd, self.store, settings, self.grading, self.assignments, workers, scheduler,
                                 self.due) if grade else None
