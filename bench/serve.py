@@ -4,13 +4,16 @@ Starts ``python -m coursetools serve`` (sandboxed, a local cluster of ``--worker
 with one assignment released (01_numpy_basics by default), then, in the same run:
 
 * **alone** (the peer): one student hands in the reference solution, ``--alone`` times one after the other;
+* **the batch** (the other peer): ``coursetools autograde`` of the same 40 notebooks, put in ``submitted/`` of a
+  copy of the course, on as many workers (the whole command, its cluster's start included);
 * **at once**, ``--rounds`` times: 20 students hand in 2 notebooks each at the same moment (40 uploads: correct
   alternatives and wrong variants from the grading corpus, the reference, the untouched release, a notebook
   without its test cells, one whose kernel dies), each then polling its own status.
 
 For each, the time from sending the upload to its status saying it is graded (the feedback page is there then):
 median, 90th percentile and worst, and the load's median as a ratio of the alone median; every upload must end
-graded with the status the sample class expects (none lost). The machine's load average is printed before and
+graded with the status the sample class expects (none lost). For each round, the time until all 40 were graded
+against the batch's time for the same 40, and how busy the workers were. The machine's load average is printed before and
 after each part: the machine is shared, and the figures move with it.
 
     ./run python bench/serve.py [--assignment 01_numpy_basics] [--rounds 2] [--alone 3] [--workers 2]
@@ -126,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         store.set_token(student, STUDENT, token(student))
     store.set_token("instructor", INSTRUCTOR, TEACHER)
     store.close()
+    batch_cd = CourseDir.open(scratch / "batch")
+    shutil.copytree(cd.root, batch_cd.root, ignore=shutil.ignore_patterns(layout.SERVICE_DIR))
+    batch_cd = CourseDir.open(batch_cd.root)
+    for i, (_, sub) in enumerate(uploads):
+        samples.write(batch_cd, assignment, [samples.Submission(f"b{i:02d}", sub.content, sub.note, sub.expect)])
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -160,6 +168,15 @@ def main(argv: list[str] | None = None) -> int:
         inside = worker_seconds(cd, assignment, [("alone", status["attempt"]) for _, status in solo])
         print(describe("one student alone", alone) + f"; worker time median {statistics.median(inside):.2f} s")
 
+        print(f"batch: coursetools autograde of the same 40, {args.workers} workers; load average before {load()}")
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "coursetools", "autograde", assignment, "--root", str(batch_cd.root),
+                        "--workers", str(args.workers), "--no-progress"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        batch = time.perf_counter() - start
+        print(f"{'the batch':<26} all 40 graded in {batch:.1f} s ({40 / batch:.2f} per s), its cluster's start "
+              "included")
+
         every: list[float] = []
         ok = True
         for round_ in range(1, args.rounds + 1):
@@ -175,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             ok &= not wrong
             inside = worker_seconds(cd, assignment, [(u[0], status["attempt"]) for u, (_, status) in zip(uploads, done)])
             print(describe(f"40 at once, round {round_}", seconds, peer)
-                  + f"; all 40 done in {wall:.1f} s ({40 / wall:.2f} per s)")
+                  + f"; all 40 done in {wall:.1f} s ({40 / wall:.2f} per s, {wall / batch:.2f}x the batch's time)")
             print(f"{'':<26} worker time per attempt (sanitize, execute, review) median "
                   f"{statistics.median(inside):.2f} s; the workers were busy {sum(inside) / (args.workers * wall):.0%} "
                   "of the round (the rest: waiting for uploads, recording, polling)")
