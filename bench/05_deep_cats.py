@@ -72,10 +72,10 @@ def classic_initialization(ref, two_layer: bool):
             rng = np.random.default_rng(seed)
             draw = lambda *shape: rng.standard_normal(shape)  # noqa: E731
         parameters = {}
-        for l in range(1, len(layer_dims)):
-            scale = 0.01 if two_layer else 1 / np.sqrt(layer_dims[l - 1])
-            parameters[f"W{l}"] = draw(layer_dims[l], layer_dims[l - 1]) * scale
-            parameters[f"b{l}"] = np.zeros((layer_dims[l], 1))
+        for layer in range(1, len(layer_dims)):
+            scale = 0.01 if two_layer else 1 / np.sqrt(layer_dims[layer - 1])
+            parameters[f"W{layer}"] = draw(layer_dims[layer], layer_dims[layer - 1]) * scale
+            parameters[f"b{layer}"] = np.zeros((layer_dims[layer], 1))
         return parameters
     return initialize
 
@@ -96,7 +96,7 @@ def main() -> None:
     mean_pixel = float(to_columns(train_x_orig).mean())
     X_train = to_columns(train_x_orig) - np.float32(mean_pixel)
     X_test = to_columns(test_x_orig) - np.float32(mean_pixel)
-    Y_train, Y_test = train_y.astype(np.float32), test_y.astype(np.float32)
+    Y_train = train_y.astype(np.float32)
     y_train = train_y.ravel()
     seeds = list(range(args.seeds))
 
@@ -143,7 +143,7 @@ def main() -> None:
             fit(0)  # warm-up: first-call costs (imports, allocations) are not part of a fit
         for seed in seeds:
             for name, fit in models:
-                predict, elapsed = timed(lambda: fit(seed))
+                predict, elapsed = timed(lambda fit=fit, seed=seed: fit(seed))
                 test_accuracies, train_accuracies, seconds = results[name]
                 test_accuracies.append(accuracy(predict(X_test), test_y))
                 train_accuracies.append(accuracy(predict(X_train), train_y))
@@ -177,7 +177,7 @@ def main() -> None:
         runs += [(f"4-layer, weights / sqrt(n), default_rng seed {seed}", DEEP, False, seed) for seed in range(5)]
         with threadpool_limits(limits=args.threads):
             for name, layer_dims, two_layer, seed in runs:
-                (parameters, _), seconds = timed(lambda: ref.train(
+                (parameters, _), seconds = timed(lambda layer_dims=layer_dims, two_layer=two_layer, seed=seed: ref.train(
                     X_raw_train, Y_raw, layer_dims, classic_initialization(ref, two_layer), 2500, 0.0075,
                     seed=seed, record_every=500))
                 print(f"  {name:<52} train {accuracy(ref.predict(X_raw_train, parameters), train_y):5.1f}%  "

@@ -6,7 +6,8 @@ and holds the command's own logic; what several commands share lives in the laye
 
 from __future__ import annotations
 
-from . import autograde, bundle, collect, demo, feedback, grades, release, report, similarity
+from . import autograde, bundle, collect, demo, feedback, grades, release, report, serve, similarity, tokens
 
 #: In the order ``--help`` lists them: a term's order.
-COMMANDS = {m.NAME: m for m in (release, bundle, collect, autograde, feedback, grades, similarity, report, demo)}
+COMMANDS = {m.NAME: m for m in (release, bundle, collect, autograde, feedback, grades, similarity, report, tokens,
+                                serve, demo)}

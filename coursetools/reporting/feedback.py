@@ -105,15 +105,17 @@ def _messages(cd: CourseDir, row: Row, notebook: str) -> dict[str, list[str]]:
 
 
 def render(cd: CourseDir, row: Row, exercises, notebook: str, several: bool, deadlines: Deadlines | None = None,
-           hidden_cases: str | None = None, now: datetime.datetime | None = None) -> str:
-    """One feedback page. ``hidden_cases``: always, after_due or never (default: course.toml's ``[feedback]``)."""
+           hidden_cases: str | None = None, now: datetime.datetime | None = None,
+           messages: dict[str, list[str]] | None = None) -> str:
+    """One feedback page. ``hidden_cases``: always, after_due or never (default: course.toml's ``[feedback]``);
+    ``messages`` (by grade_id) instead of those recorded for the row (the service's pages of single attempts)."""
     course = settings.load()
     esc = html.escape
     deadlines = deadlines if deadlines is not None else course.deadlines()
     policy = hidden_cases or course.feedback_hidden_cases()
     show = show_hidden_cases(policy, row, now)
     tests = _release_tests(cd, row.assignment, notebook)
-    messages = _messages(cd, row, notebook)
+    messages = _messages(cd, row, notebook) if messages is None else messages
     hidden = 0
     if not show:
         shown = {}

@@ -11,7 +11,8 @@ from coursetools.cli import build_parser
 from coursetools.commands import COMMANDS
 from coursetools.course import settings
 
-SUBCOMMANDS = ["release", "bundle", "collect", "autograde", "feedback", "grades", "similarity", "report", "demo"]
+SUBCOMMANDS = ["release", "bundle", "collect", "autograde", "feedback", "grades", "similarity", "report", "tokens",
+               "serve", "demo"]
 
 
 def test_every_subcommand_is_wired():
