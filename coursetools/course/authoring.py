@@ -16,8 +16,8 @@ reads well in a diff and an editor, with the nbgrader metadata written as one sh
 
 Usage::
 
-    python -m coursetools.authoring export source/01_numpy_basics/01_numpy_basics.ipynb notebook.txt
-    python -m coursetools.authoring build notebook.txt source/01_numpy_basics/01_numpy_basics.ipynb
+    python -m coursetools.course.authoring export source/01_numpy_basics/01_numpy_basics.ipynb notebook.txt
+    python -m coursetools.course.authoring build notebook.txt source/01_numpy_basics/01_numpy_basics.ipynb
 
 Cell ids are stable: nbgrader cells take their grade_id, other cells keep the id given after ``id=`` or get one
 derived from their content, so rebuilding an unchanged notebook changes nothing.
@@ -124,7 +124,7 @@ def export(notebook: nbformat.NotebookNode) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m coursetools.authoring", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m coursetools.course.authoring", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="plain text -> notebook")
     b.add_argument("text", type=Path)

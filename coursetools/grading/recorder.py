@@ -13,6 +13,7 @@ import datetime
 import logging
 import os
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -30,6 +31,8 @@ log = logging.getLogger("coursetools.autograde")
 
 #: One submission written at a time by this process, whatever the number of batches running.
 WRITE_LOCK = threading.RLock()
+#: Tries at one submission's transaction when another writer gets in the way (see :func:`_is_contention`).
+WRITE_ATTEMPTS = 8
 TIMESTAMP_FILE = "timestamp.txt"
 
 
@@ -54,6 +57,19 @@ def _is_text(name: str) -> bool:
         return True
     except UnicodeEncodeError:
         return False
+
+
+def _is_contention(error: BaseException) -> bool:
+    """Whether a failed write lost a race with another writer, so that the same write, tried again, succeeds.
+
+    Two autograde processes on one gradebook (two instructors, two assignments) may both find no row for a new
+    student and both insert it: one gets an IntegrityError. On SQLite one may also find the file locked.
+    """
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    if isinstance(error, IntegrityError):
+        return True
+    return isinstance(error, OperationalError) and "locked" in str(error).lower()
 
 
 class Recorder:
@@ -145,29 +161,45 @@ class Recorder:
             results.save(result, dest)
             return result
         gb = self.gradebook
-        try:
-            self._open_submission(gb, student, timestamp)
-            for outcome in outcomes:
-                snapshot = self.snapshot[outcome.name]
-                if outcome.status in NOT_RUN:
-                    self._zero(gb, student, outcome.name)
-                    label = results.LABELS[outcome.status]
-                    result.cells += zero_cells(snapshot, f"{label}: {outcome.reason}")
-                elif outcome.status == ERROR or outcome.executed is None:
-                    result.cells += zero_cells(snapshot, "", score=None)
-                else:
-                    self._save_grades(gb, student, outcome, self._flagged(found, snapshot))
-                    nbformat.write(outcome.executed, dest / f"{outcome.name}.ipynb")
-                    result.cells += cell_results(outcome.name, outcome.executed)
-            gb.db.commit()
-        except Exception as error:  # noqa: BLE001 - recorded; the batch goes on
-            gb.db.rollback()
-            result.status, result.reason = ERROR, f"recording the grades failed: {type(error).__name__}: {error}"
-            log.exception("recording %s/%s failed", terminal_safe(student, one_line=True), self.assignment)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                cells = self._write(gb, student, outcomes, timestamp, found, dest)
+                gb.db.commit()
+                result.cells += cells
+                break
+            except Exception as error:  # noqa: BLE001 - recorded; the batch goes on
+                gb.db.rollback()
+                if attempt < WRITE_ATTEMPTS and _is_contention(error):
+                    # Another writer (a second autograde on the same gradebook) added the same student or
+                    # submission between our look and our insert, or held SQLite's lock: look again.
+                    time.sleep(0.05 * attempt)
+                    continue
+                result.status, result.reason = ERROR, f"recording the grades failed: {type(error).__name__}: {error}"
+                log.exception("recording %s/%s failed", terminal_safe(student, one_line=True), self.assignment)
+                break
         integrity.save(found, dest)
         self._set_permissions(dest)
         results.save(result, dest)
         return result
+
+    def _write(self, gb, student: str, outcomes: list[NotebookOutcome], timestamp: datetime.datetime | None,
+               found: integrity.Review, dest: Path) -> list:
+        """One submission's rows (not yet committed) and executed notebooks; returns its cells for grading.json."""
+        cells: list = []
+        self._open_submission(gb, student, timestamp)
+        for outcome in outcomes:
+            snapshot = self.snapshot[outcome.name]
+            if outcome.status in NOT_RUN:
+                self._zero(gb, student, outcome.name)
+                label = results.LABELS[outcome.status]
+                cells += zero_cells(snapshot, f"{label}: {outcome.reason}")
+            elif outcome.status == ERROR or outcome.executed is None:
+                cells += zero_cells(snapshot, "", score=None)
+            else:
+                self._save_grades(gb, student, outcome, self._flagged(found, snapshot))
+                nbformat.write(outcome.executed, dest / f"{outcome.name}.ipynb")
+                cells += cell_results(outcome.name, outcome.executed)
+        return cells
 
     def _flagged(self, found: integrity.Review, snapshot: dict) -> list[str]:
         """The grade_ids a flagged submission marks for a manual look: the overridden ones, or its first test cell."""
