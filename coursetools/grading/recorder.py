@@ -65,11 +65,15 @@ def _is_contention(error: BaseException) -> bool:
     Two autograde processes on one gradebook (two instructors, two assignments) may both find no row for a new
     student and both insert it: one gets an IntegrityError. On SQLite one may also find the file locked.
     """
+    from nbgrader.api import InvalidEntry
     from sqlalchemy.exc import IntegrityError, OperationalError
 
+    text = str(error)
     if isinstance(error, IntegrityError):
         return True
-    return isinstance(error, OperationalError) and "locked" in str(error).lower()
+    if isinstance(error, InvalidEntry):  # nbgrader's add_* wrap the IntegrityError, keeping its text
+        return "IntegrityError" in text or "UniqueViolation" in text
+    return isinstance(error, OperationalError) and "locked" in text.lower()
 
 
 class Recorder:
