@@ -168,7 +168,7 @@ def batch_child(profile: Path, argv: list[str]) -> int:
                               scheduler=args.scheduler, force=args.force, cell_timeout=args.cell_timeout,
                               students=args.students, progress=not args.no_progress)
     print(grading.summary(batch))
-    profile.write_text(json.dumps({"profile": batch.profile, "graded": batch.graded,
+    profile.write_text(json.dumps({"profile": batch.profile, "graded": batch.profiled,
                                    "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
     return 0
 

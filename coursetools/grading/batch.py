@@ -67,7 +67,7 @@ class Batch:
     #: CPU-seconds by phase, summed over the submissions graded (the workers' :class:`~.worker.Phases`, the
     #: client's "client.read_hash" and "client.record"), and the client process's whole CPU time ("client.total").
     profile: dict[str, float] = field(default_factory=dict)
-    graded: int = 0  # submissions sent to the workers (the profile's denominator)
+    profiled: int = 0  # submissions the workers returned (the profile's denominator)
 
     def add_profile(self, name: str, seconds: float) -> None:
         self.profile[name] = self.profile.get(name, 0.0) + seconds
@@ -399,7 +399,7 @@ def _run(client, kit: AssignmentKit, jobs: Iterator[tuple[Job, str, integrity.Re
             result = recorder.record(job.student, outcome.notebooks, digest, job.files, outcome.seconds,
                                      outcome.worker, extra=found)
             batch.add_profile("client.record", time.process_time() - recording)
-            batch.graded += 1
+            batch.profiled += 1
             for phase, seconds in outcome.profile.items():
                 batch.add_profile(phase, seconds)
         except Exception as error:  # noqa: BLE001 - a lost worker, a pickling error...: recorded, batch goes on
