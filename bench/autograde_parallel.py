@@ -2,41 +2,53 @@
 
 Builds a class of at least 40 submissions of one assignment (correct alternatives and wrong variants from the
 grading corpus, the reference, the untouched release, a notebook without its test cells, one invalid file and
-one whose kernel dies), grades it three ways in the same run, from the same release and gradebook (serial nbgrader;
-``--workers 2 --no-sandbox``, the like-for-like comparison, since nbgrader isolates nothing; and ``--workers 2``
-sandboxed, the default), and prints for each parallel run:
+one whose kernel dies) and grades it three ways in the same run, from the same release and gradebook: serial
+nbgrader; ``--workers 2 --no-sandbox``, the like-for-like comparison, since nbgrader isolates nothing; and
+``--workers 2`` sandboxed, the default. For each it prints, with the machine's load beside every figure:
 
-* seconds per submission, each way (wall clock of the whole command, start-up included), and the speedup;
-* the overhead per submission beyond executing its cells: serial, wall / n - cells; parallel, the worker time per
-  submission (wall x workers / n) - cells, where "cells" is the mean time the kernel spent executing cells
-  (from the cells' execution timestamps in the autograded notebooks);
-* the CPU time of each run per submission (every process: grader, Dask workers, kernels), which other load on
-  the machine disturbs less than wall-clock time;
-* whether both gave identical scores (every grade of every submission nbgrader could grade; the submissions it
-  could not grade must have a non-graded status here).
+* the wall clock of the whole command (start-up included) per submission, and the speed-up against serial nbgrader
+  measured in the same run;
+* the CPU time of every process of the run (grader, Dask, kernels, bubblewrap; killed sandboxes included: the
+  command runs in a cgroup of its own when one can be made, see ``_measure.TreeCpu``), per submission;
+* the cells' own time: the kernels' CPU-seconds while executing cells (measured on the kernel's process tree), and
+  the cells' wall time from their execution timestamps; CPU per submission as a ratio of the cells' CPU;
+* a profile of a submission's life: where each CPU-second of the sandboxed run goes (client, worker, kernel,
+  sandbox);
+* the grader's peak memory (RSS of the client process);
+* whether the scores are identical to nbgrader's (every grade of every submission nbgrader could grade; those it
+  could not grade must have a non-graded status here). Exit code 1 if not.
 
-Targets on the 2-core machine: speedup >= 1.7, overhead < 1 s per submission (judged on the like-for-like run; the
-sandboxed run's figures show what isolation costs). Exit code 1 if the scores differ.
+``--repeat N`` runs each parallel way N times and prints the spread (median, min-max). ``--scaling`` grades classes
+of 50 and 200 submissions sandboxed (``--large``: 800 too; not for CI) and prints time, CPU and memory per
+submission for each.
 
-    ./run python bench/autograde_parallel.py [--size 44] [--workers 2] [--assignment 01_numpy_basics] [--keep DIR]
+Targets on the 2-core machine: sandboxed at 2 workers at least 2.5x serial nbgrader (wall) with identical scores;
+CPU per submission at most 1.3x the cells' own CPU time.
+
+    ./run python bench/autograde_parallel.py [--size 44] [--workers 2] [--repeat 1] [--scaling] [--large]
+                                             [--assignment 01_numpy_basics] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _measure import PeakRss, TreeCpu, load  # noqa: E402
 
 from coursetools import samples  # noqa: E402
 from coursetools.commands import release  # noqa: E402
@@ -44,6 +56,26 @@ from coursetools.course import settings  # noqa: E402
 from coursetools.course.coursedir import CourseDir  # noqa: E402
 from coursetools.course.notebooks import read_notebook  # noqa: E402
 from coursetools.grading import results  # noqa: E402
+
+SPEEDUP_TARGET = 2.5
+CPU_RATIO_TARGET = 1.3
+
+#: The profile's lines: (label, phases summed), in a submission's order.
+PROFILE = [
+    ("client: read the folder, hash it", ["client.read_hash"]),
+    ("client: gradebook write, autograded/ files", ["client.record"]),
+    ("client: the rest (Dask client and scheduler, kit)", ["client.other"]),
+    ("worker: start the next kernel (jupyter_client)", ["worker.kernel_start"]),
+    ("worker: parse, sanitize (nbgrader)", ["worker.sanitize"]),
+    ("worker: execute (nbclient, the grader's service)", ["worker.execute"]),
+    ("worker: stop the kernel, sandbox report", ["worker.kernel_stop"]),
+    ("worker: integrity review, inert notebook", ["worker.review"]),
+    ("worker: the rest (Dask task, pickling)", ["worker.other"]),
+    ("kernel: start-up and imports", ["kernel.startup"]),
+    ("kernel: the cells", ["kernel.cells"]),
+    ("sandbox: bubblewrap", ["sandbox.bwrap"]),
+    ("not in any process above (Dask workers and nannies idle, process start-ups, the probe)", ["unaccounted"]),
+]
 
 
 def cell_seconds(path: Path) -> float | None:
@@ -66,28 +98,79 @@ def grades(cd: CourseDir, assignment: str) -> dict[str, dict[str, float | None]]
                 for s in gb.find_assignment(assignment).submissions}
 
 
-CPU: dict[str, float] = {}
+@dataclass
+class Run:
+    """One command of the benchmark, measured."""
+
+    label: str
+    seconds: float
+    cpu: float | None
+    cpu_source: str
+    rss: int
+    load_before: str
+    load_after: str
+    profile: dict = field(default_factory=dict)  # the batch's profile (coursetools runs), see grading.Batch
+    graded: int = 0
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def run(command: list[str], label: str) -> float:
-    """Run a command; returns its wall-clock seconds and records its CPU seconds (kernels and workers included)."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    print(f"[{label}] {' '.join(command[1:4])} ...", flush=True)
-    cpu = _children_cpu()
+def run(command: list[str], label: str, profile_file: Path | None = None, check: bool = True) -> Run:
+    """Run a command in a cgroup of its own; its wall-clock seconds, CPU seconds, peak RSS and the load around it."""
+    print(f"[{label}] {' '.join(str(c) for c in command[1:5])} ...", flush=True)
+    meter = TreeCpu(label)
+    before = load()
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    process = subprocess.Popen(command, cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, preexec_fn=meter.enter)
+    rss = PeakRss(process.pid)
+    out, err = process.communicate()
     seconds = time.perf_counter() - start
-    CPU[label] = _children_cpu() - cpu
-    print(f"[{label}] {seconds:.1f} s, {CPU[label]:.1f} CPU-s (exit code {result.returncode})", flush=True)
-    if label != "serial" and result.returncode != 0:
-        print(result.stdout[-3000:], result.stderr[-3000:], sep="\n")
+    peak = rss.stop()
+    time.sleep(0.5)  # the last killed sandboxes end
+    cpu = meter.seconds()
+    meter.close()
+    profile, graded = {}, 0
+    if profile_file is not None and profile_file.is_file():
+        data = json.loads(profile_file.read_text())
+        profile, graded = data["profile"], data["graded"]
+    result = Run(label, seconds, cpu, meter.source, peak, before, load())
+    result.profile, result.graded = profile, graded
+    print(f"[{label}] {seconds:.1f} s, " + (f"{cpu:.1f} CPU-s" if cpu is not None else "CPU not measured")
+          + f", peak RSS of the grader {peak / 2**20:.0f} MiB (exit code {process.returncode}; load {before} -> "
+          f"{result.load_after})", flush=True)
+    if check and process.returncode != 0:
+        print(out[-3000:], err[-3000:], sep="\n")
         raise SystemExit(f"{label} failed")
-    return seconds
+    return result
+
+
+def coursetools_command(root: Path, assignment: str, workers: int, sandboxed: bool, profile: Path) -> list[str]:
+    """``python -m coursetools autograde`` as instructors run it, through this file's --batch (which also writes the
+    batch's profile): the same parser, the same call."""
+    return [sys.executable, __file__, "--batch", str(profile), "--", assignment, "--root", str(root),
+            "--workers", str(workers), "--no-progress", *([] if sandboxed else ["--no-sandbox"])]
+
+
+def batch_child(profile: Path, argv: list[str]) -> int:
+    """What ``python -m coursetools autograde ARGV`` does, and the batch's profile written to ``profile``."""
+    import resource
+
+    from coursetools.cli import build_parser
+    from coursetools.commands._options import course_dir, grading_settings
+    from coursetools.grading import batch as grading
+
+    args = build_parser().parse_args(["autograde", *argv])
+    cd = course_dir(args)
+    batch = grading.autograde(args.assignment, cd, settings=grading_settings(args), workers=args.workers,
+                              scheduler=args.scheduler, force=args.force, cell_timeout=args.cell_timeout,
+                              students=args.students, progress=not args.no_progress)
+    print(grading.summary(batch))
+    profile.write_text(json.dumps({"profile": batch.profile, "graded": batch.profiled,
+                                   "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+    return 0
 
 
 def compare(subs, serial: CourseDir, ours_cd: CourseDir, assignment: str, theirs: dict):
@@ -110,83 +193,176 @@ def compare(subs, serial: CourseDir, ours_cd: CourseDir, assignment: str, theirs
     return mismatches, compared, not_graded_by_nbgrader
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--assignment", default=settings.load().assignments[0])
-    parser.add_argument("--size", type=int, default=44, help="submissions in the class (at least 40)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--keep", type=Path, help="build the class in this folder and keep it")
-    parser.add_argument("--no-sandboxed-run", action="store_true", help="skip the third run (sandboxed, the default)")
-    args = parser.parse_args(argv)
+def per_submission_profile(r: Run) -> dict[str, float]:
+    """The run's CPU-seconds per graded submission, by phase, with the client's and workers' remainders and what
+    no process above accounts for (the cgroup's total minus their sum)."""
+    n = max(1, r.graded)
+    p = {k: v / n for k, v in r.profile.items()}
+    p["client.other"] = p.get("client.total", 0.0) - p.get("client.read_hash", 0.0) - p.get("client.record", 0.0)
+    listed = [k for k in p if k.startswith("worker.") and k != "worker.total"]
+    p["worker.other"] = p.get("worker.total", 0.0) - sum(p[k] for k in listed)
+    if r.cpu is not None:
+        measured = p.get("client.total", 0.0) + p.get("worker.total", 0.0) + sum(
+            p.get(k, 0.0) for k in ("kernel.startup", "kernel.cells", "sandbox.bwrap"))
+        p["unaccounted"] = r.cpu / n - measured
+    return p
+
+
+def print_profile(r: Run) -> None:
+    p = per_submission_profile(r)
+    total = r.cpu / max(1, r.graded) if r.cpu is not None else sum(p.get(k, 0.0) for _, ks in PROFILE for k in ks)
+    print(f"\nwhere a submission's CPU goes ({r.label}, {r.graded} submissions graded, load {r.load_before} -> "
+          f"{r.load_after}; CPU-s per submission):")
+    for label, keys in PROFILE:
+        value = sum(p.get(k, 0.0) for k in keys)
+        print(f"  {label:<92}{value:6.3f}  {100 * value / total:5.1f} %")
+    print(f"  {'total (' + r.cpu_source + ')':<92}{total:6.3f}")
+
+
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return f"{fmt.format(statistics.median(values))} (spread {fmt.format(min(values))}-{fmt.format(max(values))}, " \
+           f"{len(values)} runs)"
+
+
+def build_class(scratch: Path, assignment: str, n: int) -> tuple[CourseDir, list]:
+    base = CourseDir.open(scratch / "base")
+    release.release([assignment], base, verify=False)
+    subs = samples.bench_class(base, assignment, n)
+    samples.write(base, assignment, subs)
+    return base, subs
+
+
+def fresh_copy(base: CourseDir, target: Path) -> CourseDir:
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(base.root, target)
+    return CourseDir.open(target)
+
+
+def parallel_runs(base: CourseDir, scratch: Path, assignment: str, workers: int, sandboxed: bool, repeat: int,
+                  label: str) -> tuple[list[Run], CourseDir]:
+    runs, cd = [], base
+    for k in range(repeat):
+        cd = fresh_copy(base, scratch / f"{label}-{k}")
+        profile = scratch / f"{label}-{k}.profile.json"
+        runs.append(run(coursetools_command(cd.root, assignment, workers, sandboxed, profile), label, profile))
+    return runs, cd
+
+
+def comparison(args, scratch: Path) -> bool:
     assignment, n = args.assignment, max(40, args.size)
-
-    scratch = args.keep or Path(tempfile.mkdtemp(prefix="bench-autograde-"))
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    serial, parallel = CourseDir.open(scratch / "serial"), CourseDir.open(scratch / "parallel")
-    release.release([assignment], serial, verify=False)
-    subs = samples.bench_class(serial, assignment, n)
-    samples.write(serial, assignment, subs)
-    shutil.copytree(serial.root, parallel.root)
-    parallel = CourseDir.open(parallel.root)
-    sandboxed = None
-    if not args.no_sandboxed_run:
-        shutil.copytree(serial.root, scratch / "sandboxed")
-        sandboxed = CourseDir.open(scratch / "sandboxed")
-    kinds = {}
+    base, subs = build_class(scratch, assignment, n)
+    kinds: dict[str, int] = {}
     for s in subs:
-        kinds[s.student.split("-", 1)[1].split("-")[0]] = kinds.get(s.student.split("-", 1)[1].split("-")[0], 0) + 1
+        kind = s.student.split("-", 1)[1].split("-")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
     print(f"class: {len(subs)} submissions of {assignment} ({', '.join(f'{v} {k}' for k, v in kinds.items())})")
-    print(f"machine: {os.cpu_count()} cores, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"machine: {os.cpu_count()} cores, load average {load()} (1/5/15 min)")
 
-    serial_s = run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--create",
-                    f"--CourseDirectory.root={serial.root}", f"--CourseDirectory.db_url={serial.db_url}"], "serial")
-    command = [sys.executable, "-m", "coursetools", "autograde", assignment, "--workers", str(args.workers),
-               "--no-progress"]
+    serial = fresh_copy(base, scratch / "serial")
+    serial_run = run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--create",
+                      f"--CourseDirectory.root={serial.root}", f"--CourseDirectory.db_url={serial.db_url}"], "serial",
+                     check=False)
     # Like for like first: serial nbgrader runs student code unisolated, so does this run. Then the default,
     # sandboxed, as instructors run it.
-    parallel_s = run(command + ["--root", str(parallel.root), "--no-sandbox"], "parallel")
-    sandboxed_s = run(command + ["--root", str(sandboxed.root)], "sandboxed") if sandboxed else None
+    parallel, parallel_cd = parallel_runs(base, scratch, assignment, args.workers, False, args.repeat, "parallel")
+    sandboxed, sandboxed_cd = parallel_runs(base, scratch, assignment, args.workers, True, args.repeat, "sandboxed")
 
     theirs = grades(serial, assignment)
     cells_serial = [c for c in (cell_seconds(serial.autograded_dir(s.student, assignment) / f"{assignment}.ipynb")
                                 for s in subs) if c is not None]
-    per_serial = serial_s / n
+    per_serial = serial_run.seconds / n
     print()
-    print(f"submissions:                          {n}")
-    print(f"serial nbgrader autograde:            {serial_s:7.1f} s   {per_serial:5.2f} s per submission; cells "
-          f"{statistics.mean(cells_serial):.2f} s, overhead {per_serial - statistics.mean(cells_serial):.2f} s per "
-          f"submission; {CPU['serial'] / n:.2f} CPU-s per submission")
-    ok, all_same = True, True
-    for label, cd, seconds in (("parallel", parallel, parallel_s), ("sandboxed", sandboxed, sandboxed_s)):
-        if cd is None:
-            continue
+    print(f"submissions: {n}; CPU measured by {serial_run.cpu_source}")
+    cpu_serial = f"{serial_run.cpu / n:.2f} CPU-s per submission" if serial_run.cpu is not None else "CPU not measured"
+    print(f"serial nbgrader autograde:            {serial_run.seconds:7.1f} s   {per_serial:5.2f} s per submission; "
+          f"cells {statistics.mean(cells_serial):.2f} s (wall); {cpu_serial}; load {serial_run.load_before} -> "
+          f"{serial_run.load_after}")
+    ok = True
+    for label, runs, cd in (("parallel", parallel, parallel_cd), ("sandboxed", sandboxed, sandboxed_cd)):
         mismatches, compared, not_graded_by_nbgrader = compare(subs, serial, cd, assignment, theirs)
-        all_same &= not mismatches
-        cells = [c for c in (cell_seconds(cd.autograded_dir(s.student, assignment) / f"{assignment}.ipynb")
-                             for s in subs) if c is not None]
-        per = seconds / n
-        speedup = serial_s / seconds
-        overhead = per * args.workers - statistics.mean(cells)
-        worker = [r for r in (results.load(cd.autograded_dir(s.student, assignment)) for s in subs)
-                  if r is not None and r.seconds]
-        in_task = statistics.mean(r.seconds - r.cell_seconds for r in worker) if worker else float("nan")
+        ok &= not mismatches
+        cells_wall = [c for c in (cell_seconds(cd.autograded_dir(s.student, assignment) / f"{assignment}.ipynb")
+                                  for s in subs) if c is not None]
         name = f"coursetools --workers {args.workers}" + (", sandboxed" if label == "sandboxed" else ", no sandbox")
-        print(f"{name + ':':<38}{seconds:7.1f} s   {per:5.2f} s per submission; speedup {speedup:.2f}x; cells "
-              f"{statistics.mean(cells):.2f} s; overhead {overhead:.2f} s of worker time per submission "
-              f"(inside a task {in_task:.2f} s); " + (f"{CPU[label] / n:.2f} CPU-s per submission" if label != "sandboxed"
-              else "CPU time not measured (killed sandboxed kernels are not reaped by this process tree)"))
+        speedups = [serial_run.seconds / r.seconds for r in runs]
+        cpu = [r.cpu / n for r in runs if r.cpu is not None]
+        cells_cpu = [r.profile.get("kernel.cells", 0.0) / max(1, r.graded) for r in runs]
+        ratios = [r.cpu / max(1, r.graded) / c for r, c in zip(runs, cells_cpu) if r.cpu is not None and c]
+        print(f"{name + ':':<38}{spread([r.seconds for r in runs], '{:.1f}')} s; "
+              f"{spread([r.seconds / n for r in runs])} s per submission; speedup {spread(speedups)}x (serial in "
+              f"the same run); loads {', '.join(r.load_before + ' -> ' + r.load_after for r in runs)}")
+        print(f"{'':<38}CPU {spread(cpu) if cpu else 'not measured'} CPU-s per submission; cells {spread(cells_cpu)} "
+              f"CPU-s ({statistics.mean(cells_wall):.2f} s wall) per submission; CPU / cells' CPU "
+              f"{spread(ratios) if ratios else 'n/a'}; grader peak RSS "
+              f"{spread([r.rss / 2**20 for r in runs], '{:.0f}')} MiB")
         print(f"{'':<38}identical scores: {'yes' if not mismatches else 'NO'} ({compared} compared; nbgrader could "
               f"not grade {len(not_graded_by_nbgrader)}: {', '.join(not_graded_by_nbgrader)})")
         for line in mismatches:
             print("  " + line)
-        met = speedup >= 1.7 and overhead < 1.0
-        print(f"{'':<38}targets (speedup >= 1.7, overhead < 1 s): {'met' if met else 'NOT met'}")
-        ok &= met or label == "sandboxed"
-    print("(overhead: wall time x workers / submissions - mean time in cells; CPU-s: every process of the run)")
-    if not args.keep:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return 0 if all_same else 1
+        if label == "sandboxed":
+            met_speed = statistics.median(speedups) >= SPEEDUP_TARGET and not mismatches
+            met_cpu = bool(ratios) and statistics.median(ratios) <= CPU_RATIO_TARGET
+            print(f"{'':<38}targets: speedup >= {SPEEDUP_TARGET} with identical scores: "
+                  f"{'met' if met_speed else 'NOT met'}; CPU <= {CPU_RATIO_TARGET}x the cells' CPU: "
+                  f"{'met' if met_cpu else 'NOT met'}")
+    print_profile(sandboxed[-1])
+    print_profile(parallel[-1])
+    return ok
+
+
+def scaling(args, scratch: Path) -> None:
+    sizes = [50, 200] + ([800] if args.large else [])
+    rows = []
+    for n in sizes:
+        folder = scratch / f"scaling-{n}"
+        base, _ = build_class(folder, args.assignment, n)
+        cd = fresh_copy(base, folder / "run")
+        profile = folder / "profile.json"
+        r = run(coursetools_command(cd.root, args.assignment, args.workers, True, profile), f"scaling-{n}", profile)
+        rows.append((n, r))
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"\nhow cost grows with the class (sandboxed, --workers {args.workers}):")
+    first = rows[0][1].seconds / rows[0][0]
+    for n, r in rows:
+        cpu = f"{r.cpu / n:5.2f} CPU-s" if r.cpu is not None else "CPU n/a"
+        print(f"  {n:4d} submissions: {r.seconds:7.1f} s, {r.seconds / n:5.2f} s per submission "
+              f"({r.seconds / n / first:4.2f}x the {rows[0][0]}'s), {cpu} per submission, grader peak RSS "
+              f"{r.rss / 2**20:5.0f} MiB; load {r.load_before} -> {r.load_after}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--batch"]:
+        return batch_child(Path(argv[1]), argv[3:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--assignment", default=settings.load().assignments[0])
+    parser.add_argument("--size", type=int, default=44, help="submissions in the class (at least 40)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=1, help="run each parallel way this many times (the spread)")
+    parser.add_argument("--scaling", action="store_true", help="also grade 50 and 200 submissions, sandboxed")
+    parser.add_argument("--large", action="store_true", help="with --scaling, 800 submissions too (not for CI)")
+    parser.add_argument("--only-scaling", action="store_true", help="skip the comparison with serial nbgrader")
+    parser.add_argument("--keep", type=Path, help="build the classes in this folder and keep them")
+    args = parser.parse_args(argv)
+    scratch = args.keep or Path(tempfile.mkdtemp(prefix="bench-autograde-"))
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir(parents=True)
+    ok = True
+    try:
+        if not args.only_scaling:
+            ok = comparison(args, scratch)
+        if args.scaling or args.only_scaling:
+            scaling(args, scratch)
+        print("(CPU-s: every process of the command, measured as its header line says; cells' CPU: the kernels' "
+              "CPU while executing cells; load: 1/5/15-minute load averages before -> after each command)")
+    finally:
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -64,6 +64,13 @@ class Batch:
     seconds: float = 0.0
     workers: int = 0
     notice: str = ""  # how student code was isolated (or the warning that it was not)
+    #: CPU-seconds by phase, summed over the submissions graded (the workers' :class:`~.worker.Phases`, the
+    #: client's "client.read_hash" and "client.record"), and the client process's whole CPU time ("client.total").
+    profile: dict[str, float] = field(default_factory=dict)
+    profiled: int = 0  # submissions the workers returned (the profile's denominator)
+
+    def add_profile(self, name: str, seconds: float) -> None:
+        self.profile[name] = self.profile.get(name, 0.0) + seconds
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -239,7 +246,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
     submission's ``timestamp.txt``. ``display``: a :class:`~.progress.BatchProgress` shared by several batches
     (one display for all), instead of this batch's own progress line.
     """
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     cd = cd or CourseDir.open()
     settings = settings or GradingSettings()
     deadlines = deadlines if deadlines is not None else course_settings.load().deadlines()
@@ -292,6 +299,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
         def jobs() -> Iterator[tuple[Job, str, integrity.Review]]:
             """The submissions to grade, each read once, as the cluster has room for them."""
             for student in everyone:
+                reading = time.process_time()
                 folder = cd.submission_dir(student, assignment)
                 contents = read_folder(folder, recorder.ignore, settings.folder, base=cd.submitted)
                 files = contents.files
@@ -317,6 +325,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
                     not_run(student, MISSING, reason, digest_, files, found)
                     continue
                 files = {rel: data for rel, data in files.items() if not rel.endswith(".ipynb")}
+                batch.add_profile("client.read_hash", time.process_time() - reading)
                 yield Job(student, assignment, notebooks, files), digest_, found
 
         pending = jobs()
@@ -344,6 +353,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
         screen.close()
     batch.results.sort(key=lambda r: r.student)
     batch.seconds = time.perf_counter() - start
+    batch.add_profile("client.total", time.process_time() - cpu)
     return batch
 
 
@@ -385,8 +395,13 @@ def _run(client, kit: AssignmentKit, jobs: Iterator[tuple[Job, str, integrity.Re
             futures.add(following)
         try:
             outcome: JobResult = future.result()
+            recording = time.process_time()
             result = recorder.record(job.student, outcome.notebooks, digest, job.files, outcome.seconds,
                                      outcome.worker, extra=found)
+            batch.add_profile("client.record", time.process_time() - recording)
+            batch.profiled += 1
+            for phase, seconds in outcome.profile.items():
+                batch.add_profile(phase, seconds)
         except Exception as error:  # noqa: BLE001 - a lost worker, a pickling error...: recorded, batch goes on
             reason = f"the grading task failed: {type(error).__name__}: {error}"[:2000]
             result = recorder.record(job.student, [NotebookOutcome(n, ERROR, reason) for n in job.notebooks],

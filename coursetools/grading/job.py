@@ -81,6 +81,7 @@ class JobResult:
     notebooks: list[NotebookOutcome] = field(default_factory=list)
     seconds: float = 0.0
     worker: str = ""
+    profile: dict[str, float] = field(default_factory=dict)  # CPU-seconds by phase (see worker.Phases)
 
     @property
     def status(self) -> str:

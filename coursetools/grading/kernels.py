@@ -24,7 +24,7 @@ from queue import Empty
 from jupyter_core.utils import run_sync
 
 from .. import sandbox
-from ..course.kernel import QUIET_KERNEL
+from ..course.kernel import GRADING_ENVIRONMENT, QUIET_KERNEL
 from ..integrity import AttestationServer
 from ..sandbox import SandboxSettings
 
@@ -33,9 +33,10 @@ SPARE_MAX_AGE = 600.0
 
 
 def kernel_environment() -> dict[str, str]:
-    """The environment a kernel is started with (the sandbox keeps only an allow list of it)."""
+    """The environment a kernel is started with (the sandbox keeps only an allow list of it): the grading
+    environment's one BLAS thread applies to unsandboxed kernels too (two workers' kernels already fill two cores)."""
     env = dict(os.environ)
-    env["NBGRADER_EXECUTION"] = "autograde"
+    env.update(GRADING_ENVIRONMENT)
     return env
 
 
@@ -66,10 +67,28 @@ def start_kernel(workdir: Path, arguments: list[str], settings: SandboxSettings)
 
 
 def bind(km, record) -> None:
-    """Let the kernel's grader service answer for ``record``'s assignment (nothing to do without a sandbox)."""
+    """Let the kernel's grader service answer for ``record``'s assignment (nothing to do without a sandbox).
+
+    The last step before the notebook's first cell: the kernel's CPU time so far (its start-up) is noted here.
+    """
+    km.__dict__["coursetools_cpu_at_start"] = sandbox.cpu_seconds(km)
     service = getattr(km, "service", None)
     if service is not None:
         service.bind(record)
+
+
+def kernel_cpu(km) -> dict[str, float]:
+    """CPU-seconds of a shut-down kernel: ``{"kernel.startup", "kernel.cells", "sandbox.bwrap"}`` (those measured).
+
+    Start-up is what the kernel spent before its first cell (imports, ipykernel), cells what it spent after.
+    """
+    start, end = km.__dict__.get("coursetools_cpu_at_start"), km.__dict__.get("coursetools_cpu_at_end")
+    if not end:
+        return {}
+    if not start:
+        return {"kernel.startup": end["kernel"], "sandbox.bwrap": end["bwrap"]}
+    return {"kernel.startup": start["kernel"], "kernel.cells": max(0.0, end["kernel"] - start["kernel"]),
+            "sandbox.bwrap": end["bwrap"]}
 
 
 def is_alive(km) -> bool:
@@ -81,6 +100,10 @@ def shutdown(km) -> None:
     if km.__dict__.get("coursetools_shut_down"):
         return
     km.coursetools_shut_down = True
+    try:
+        km.__dict__["coursetools_cpu_at_end"] = sandbox.cpu_seconds(km)
+    except Exception:  # noqa: BLE001 - a measurement only
+        pass
     kc = km.__dict__.pop("prepared_client", None)
     if kc is not None:
         try:

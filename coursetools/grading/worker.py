@@ -16,6 +16,7 @@ The notebook is parsed once and stays a NotebookNode throughout. The client then
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import json
@@ -36,10 +37,43 @@ from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError
 from .. import integrity, sandbox
 from . import inert
 from .job import AssignmentKit, Job, JobResult, NotebookOutcome
-from .kernels import Spare, bind, kernel_arguments, shutdown, start_kernel
+from .kernels import Spare, bind, kernel_arguments, kernel_cpu, shutdown, start_kernel
 from .preprocessors import CELL_TIMEOUT_ENAME, GuardedExecute, check_schemas_once
 from .results import ERROR, GRADED, INVALID, MISSING, TIMED_OUT
 from .snapshot import SnapshotGradebook
+
+
+class Phases:
+    """Where a submission's CPU time goes on the worker: CPU-seconds of this process by phase, and the kernel's.
+
+    The worker's own phases are measured with ``time.process_time`` (every thread of the worker process: nbclient's
+    messages and the grader's service for the hidden tests run during "worker.execute"); the kernel's with
+    :func:`coursetools.sandbox.cpu_seconds` on its process tree. A few calls per submission: negligible.
+    """
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self._open: tuple[str, float] | None = None
+
+    @contextlib.contextmanager
+    def phase(self, name: str):
+        start = time.process_time()
+        try:
+            yield
+        finally:
+            self.add(name, time.process_time() - start)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.cpu[name] = self.cpu.get(name, 0.0) + seconds
+
+    def start(self, name: str) -> None:
+        """Open the phase ``name`` (closed by :meth:`stop`, which may be called more than once)."""
+        self._open = (name, time.process_time())
+
+    def stop(self) -> None:
+        opened, self._open = self._open, None
+        if opened is not None:
+            self.add(opened[0], time.process_time() - opened[1])
 
 
 def read_submission(data: bytes) -> nbformat.NotebookNode:
@@ -105,15 +139,26 @@ def _scores(notebook) -> dict[str, float]:
     return scores
 
 
-def _grade_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km) -> NotebookOutcome:
+def _grade_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km,
+                    phases: Phases | None = None) -> NotebookOutcome:
     """Grade and review one notebook of the submission in ``km`` (a started kernel, killed here in the end)."""
+    phases = phases or Phases()
     submitted = None
     found = integrity.Review()  # what sanitizing noted, then the review: kept whatever fails later
     try:
-        outcome, submitted = _execute_notebook(kit, job, name, workdir, km, found)
+        outcome, submitted = _execute_notebook(kit, job, name, workdir, km, found, phases)
     finally:
         if km is not None:
             shutdown(km)
+            for key, seconds in kernel_cpu(km).items():
+                phases.add(key, seconds)
+    with phases.phase("worker.review"):
+        _finish(kit, name, submitted, outcome, found)
+    return outcome
+
+
+def _finish(kit: AssignmentKit, name: str, submitted, outcome: NotebookOutcome, found: integrity.Review) -> None:
+    """The review of an executed notebook, its overrides written in, the notebook made inert."""
     if outcome.executed is not None:
         # Text a kernel printed that is not Unicode (lone surrogates) could be stored nowhere.
         repaired = inert.repair_text(outcome.executed)
@@ -127,7 +172,6 @@ def _grade_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km) 
             outcome.review.add("active_content", integrity.CHEAT,
                                "HTML or JavaScript that would run when the notebook is opened was made inert (in "
                                + ", ".join(active[:10]) + ")", [a for a in active if not a.startswith("cell ")])
-    return outcome
 
 
 def _notes(found: integrity.Review, state: dict) -> None:
@@ -137,7 +181,8 @@ def _notes(found: integrity.Review, state: dict) -> None:
         found.add(note["code"], severity, note["message"], note["cells"])
 
 
-def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km, found: integrity.Review):
+def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km, found: integrity.Review,
+                      phases: Phases):
     """(outcome, the notebook as submitted or None); what sanitizing changed goes into ``found``."""
     data = job.notebooks.get(name)
     if data is None:
@@ -145,6 +190,7 @@ def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km
     state: dict = {"gradebook": SnapshotGradebook(kit.snapshot), "notebook_timeout": kit.settings.notebook_timeout,
                    "release": kit.release.get(name), "skip_tag": kit.config.Execute.get("skip_cells_with_tag")}
     submitted = None
+    phases.start("worker.sanitize")
     try:
         try:
             submitted = read_submission(data)
@@ -169,14 +215,19 @@ def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km
                                    f"({type(error).__name__}: {str(error)[:500] or 'no detail'}): its grader "
                                    "metadata is damaged; a human should grade it"), None
         _notes(found, state)
+        phases.stop()
         bind(km, kit.record)
         try:
-            notebook, _ = _run(kit.execute, kit, notebook, _resources(kit, job, name, workdir, state), km=km)
+            with phases.phase("worker.execute"):
+                notebook, _ = _run(kit.execute, kit, notebook, _resources(kit, job, name, workdir, state), km=km)
         finally:
-            shutdown(km)
-            state["sandbox"] = sandbox.report(km)
+            with phases.phase("worker.kernel_stop"):
+                shutdown(km)
+                state["sandbox"] = sandbox.report(km)
     except Exception as error:  # noqa: BLE001 - the batch goes on; the status says what happened
         return NotebookOutcome(name, ERROR, f"{type(error).__name__}: {error}"[:2000] or "grading failed"), submitted
+    finally:
+        phases.stop()  # sanitizing ended early (an invalid notebook)
     status, reason = state.get("status", GRADED), state.get("reason", "")
     if status == GRADED:
         timed_out = [c.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i + 1}"
@@ -227,7 +278,8 @@ def grade(job: Job, kit: AssignmentKit) -> JobResult:
     # nbgrader puts deleted test cells back without a cell id; nbformat warns about it, harmlessly.
     warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
     check_schemas_once()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
+    phases = Phases()
     result = JobResult(job.student, job.assignment, worker=f"{socket.gethostname()}:{os.getpid()}")
     from nbgrader.preprocessors import Execute
 
@@ -240,15 +292,17 @@ def grade(job: Job, kit: AssignmentKit) -> JobResult:
         km, workdir = spare if spare else (None, Path(tempfile.mkdtemp(prefix="autograde-")))
         if job.prewarm:
             # The next submission's kernel boots while this one runs (half of a boot is waiting, not computing).
-            Spare.prestart(arguments, settings)
+            with phases.phase("worker.kernel_start"):
+                Spare.prestart(arguments, settings)
         _write_files(workdir, {**job.files, **kit.files})
         for name in names:
             if job.notebooks.get(name) is None:
-                result.notebooks.append(_grade_notebook(kit, job, name, workdir, None))
+                result.notebooks.append(_grade_notebook(kit, job, name, workdir, None, phases))
                 continue
             if km is None:
-                km = start_kernel(workdir, arguments, settings)
-            result.notebooks.append(_grade_notebook(kit, job, name, workdir, km))
+                with phases.phase("worker.kernel_start"):
+                    km = start_kernel(workdir, arguments, settings)
+            result.notebooks.append(_grade_notebook(kit, job, name, workdir, km, phases))
             km = None
     except Exception as error:  # noqa: BLE001
         result.notebooks.append(NotebookOutcome("?", ERROR, f"{type(error).__name__}: {error}"))
@@ -258,4 +312,6 @@ def grade(job: Job, kit: AssignmentKit) -> JobResult:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
     result.seconds = time.perf_counter() - start
+    phases.add("worker.total", time.process_time() - cpu)
+    result.profile = phases.cpu
     return result

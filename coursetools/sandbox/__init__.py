@@ -23,12 +23,21 @@ workers with each job. Grading without a sandbox happens only when the instructo
 from __future__ import annotations
 
 from .bubblewrap import INSTALL_HELP, SandboxSpec, SandboxUnavailable, available
-from .kernel import EXIT_REASONS, GraderService, SandboxedKernelManager, ServiceFactory, kernel_manager, kill, report
+from .kernel import (
+    EXIT_REASONS,
+    GraderService,
+    SandboxedKernelManager,
+    ServiceFactory,
+    cpu_seconds,
+    kernel_manager,
+    kill,
+    report,
+)
 from .limits import GiB, Limits, MiB, SandboxSettings
 
 __all__ = [
     "EXIT_REASONS", "GiB", "GraderService", "INSTALL_HELP", "Limits", "MiB", "SandboxSettings", "SandboxSpec",
-    "SandboxUnavailable", "SandboxedKernelManager", "ServiceFactory", "available", "kernel_manager", "kill",
+    "SandboxUnavailable", "SandboxedKernelManager", "ServiceFactory", "available", "cpu_seconds", "kernel_manager", "kill",
     "notice", "report", "require",
 ]
 

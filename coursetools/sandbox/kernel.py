@@ -31,6 +31,7 @@ from .bubblewrap import (
     kernel_argv,
 )
 from .connection import OutputBudget, SandboxedKernelClient
+from .fonts import font_files
 from .limits import SandboxSettings
 
 
@@ -107,7 +108,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     # -- what the kernel sees -----------------------------------------------------------------------------------
     def spec(self) -> SandboxSpec:
         return SandboxSpec(workdir=self.workdir, runtime_dir=self.runtime_dir, limits=self.limits,
-                           show=self.settings.show, hide=self.settings.hide, uid=self.sandbox_uid, bwrap=self.bwrap)
+                           show=self.settings.show, hide=self.settings.hide, uid=self.sandbox_uid, bwrap=self.bwrap,
+                           files=font_files(self.bwrap, self.settings.show, self.settings.hide))
 
     @property
     def kernel_spec(self):  # type: ignore[override]
@@ -219,6 +221,36 @@ def report(km) -> dict:
     if isinstance(km, SandboxedKernelManager):
         return km.sandbox_report()
     return {"sandboxed": False, "events": [], "attestation": None}
+
+
+def cpu_seconds(km) -> dict[str, float] | None:
+    """CPU-seconds spent so far by the kernel's processes: ``{"kernel": ..., "bwrap": ...}`` (None: no process).
+
+    Read from the live process tree (bubblewrap, the kernel and whatever it started), so that it can be taken just
+    before the kernel is killed: a killed sandbox is never reaped by its parent's ``wait``, so its CPU time would
+    reach no ``RUSAGE_CHILDREN``. Children that already ended count through their parents' ``children_*`` times.
+    """
+    import psutil
+
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None:
+        return None
+    totals = {"kernel": 0.0, "bwrap": 0.0}
+    try:
+        root = psutil.Process(process.pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return None
+    for member in tree:
+        try:
+            times = member.cpu_times()
+            own = "bwrap" if member.name() == "bwrap" else "kernel"
+        except psutil.Error:
+            continue  # ended meanwhile: counted by its parent's children_* times
+        totals[own] += times.user + times.system
+        # What a process already reaped (a finished subprocess of student code) ran inside the sandbox: the kernel's.
+        totals["kernel"] += times.children_user + times.children_system
+    return totals
 
 
 def kill(km) -> None:

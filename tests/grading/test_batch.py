@@ -186,6 +186,16 @@ def _class_report(graded, tmp_path):
     assert "test_square" in html and "pass rate" in html
 
 
+def _profile_says_where_the_cpu_went(graded):
+    """The batch's profile: CPU-seconds by phase, summed over the submissions the workers graded."""
+    _, batch = graded
+    assert batch.profiled == len(CLASS)  # every notebook handed in went to a worker (the invalid ones too)
+    p = batch.profile
+    assert p["kernel.cells"] > 0 and p["kernel.startup"] > 0  # every executed notebook had a kernel, measured
+    assert p["worker.total"] >= p["worker.execute"] + p["worker.sanitize"] > 0
+    assert p["client.total"] >= p["client.record"] + p["client.read_hash"] > 0
+
+
 def test_tiny_class_end_to_end(graded, client, tmp_path):
     """One test for the whole class: graded once, even when pytest-xdist spreads a module's tests over workers."""
     _every_student_folder_ends_with_a_status(graded)
@@ -196,4 +206,5 @@ def test_tiny_class_end_to_end(graded, client, tmp_path):
     _feedback_pages(graded)
     _grades_csv(graded, tmp_path)
     _class_report(graded, tmp_path)
+    _profile_says_where_the_cpu_went(graded)
     _rerun_skips_unchanged_and_grades_changed(graded, client)  # last: it changes the class
