@@ -109,3 +109,12 @@ def cell_points(assignment: str, grade_id: str) -> float:
         if meta.get("grade_id") == grade_id and meta.get("grade"):
             return float(meta.get("points", 0))
     raise ReferenceUnavailable(f"{assignment} has no test cell {grade_id!r}")
+
+
+def _provide() -> None:
+    from helpers.checks import _isolation
+
+    _isolation.provide(reference_function, partial_credit, cell_points)
+
+
+_provide()
