@@ -239,7 +239,7 @@ def _run_source(assignment: str, digest: str, timeout: float) -> Record:
                                       f"{errors[0].ename}: {errors[0].evalue}")
                 record_cell = cells[grade_id] = CellRecord(grade_id, cell.source, subjects=subjects.get(grade_id, []))
                 for entry in entries:
-                    key = entry["key"]
+                    key = entry.get("key", "")
                     if entry["kind"] == "uses":
                         # check.exercise(..., uses=[...]): those functions are the reference in this cell, answered
                         # live; never the exercise under test.
