@@ -30,8 +30,6 @@ from ._pristine import Exception, dict, len, list, print, str, tuple, type
 
 #: Set by nbgrader while it grades (``autograde``), in the sandbox and out of it. Read once, at import.
 GRADING = os.environ.get("NBGRADER_EXECUTION", "")
-#: Where the visible tests of a cell stop (the rest, in the instructor's copy, is hidden).
-HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
 
 _MISSING = object()
 #: The test cell running now: its exercise, its hidden cases (key -> passed) and the names bound for it.
@@ -82,7 +80,7 @@ def _after_cell(result: Any = None) -> None:
     if name and result is not None:
         code = str(getattr(getattr(result, "info", None), "raw_cell", "") or "")
         if code:
-            _VISIBLE[name] = code.split(HIDDEN_MARK)[0]
+            _VISIBLE[name] = code
     restore()
     _STATE["name"] = ""
 
@@ -183,6 +181,8 @@ def _check_prerequisites(name: str, uses: tuple[str, ...]) -> None:
 
 def count(key: str, passed: bool, message: str = "") -> None:
     """One hidden case of the running test cell, passed or not (a case seen twice passes only if both did)."""
+    if _STATE["checking"]:  # a prerequisite's test run again: its cases are not this cell's
+        return
     cases = _STATE["cases"]
     cases[key] = passed and cases.get(key, True)
     if not passed and message:
