@@ -256,7 +256,11 @@ def _judge_verdicts(result: Review, report: dict | None, record: Record | None, 
                     silent.append(grade_id)
                     result.overrides[grade_id] = ("its hidden tests never reached the grader (the checks or the "
                                                   "reference were replaced in the kernel)")
-                elif not judged_ok and not seen:
+                elif not judged_ok and (any(key not in seen for key in cell.judge) or any(
+                        len(seen[key]) > int(cell.judge[key].get("count", 1)) for key in cell.judge)):
+                    # An honest run judges every hidden case, each as often as the test does (a case that raises
+                    # is judged as failed): a clean cell with cases never judged, or judged again (probed with
+                    # another answer first), passed in the kernel only.
                     bypassed.append(grade_id)
                     result.overrides[grade_id] = ("it passed in the kernel, but the grader's own check of its hidden "
                                                   "cases did not")
