@@ -26,7 +26,7 @@ from typing import Any
 
 from ._errors import CheckFailed, ReferenceUnavailable
 from ._grader import GRADER_SOCKET, RECORD_FILE, RemoteFunction, append_record
-from ._pristine import Exception, dict, len, list, print, str, tuple, type
+from ._pristine import Exception, dict, len, list, print, type
 
 #: Set by nbgrader while it grades (``autograde``), in the sandbox and out of it. Read once, at import.
 GRADING = os.environ.get("NBGRADER_EXECUTION", "")
