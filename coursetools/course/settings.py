@@ -53,6 +53,13 @@ class Course:
             raise ValueError(f"course.toml [feedback] hidden_cases must be one of {HIDDEN_CASE_POLICIES}, not {value!r}")
         return value
 
+    def partial_credit(self):
+        """``[grading.partial_credit]``: whether a test cell earns points in proportion to its hidden cases
+        (:class:`helpers.reference.policy.PartialCredit`; absent: all or nothing, as serial nbgrader)."""
+        from helpers.reference.policy import PartialCredit
+
+        return PartialCredit.from_table(self.section("grading").get("partial_credit"))
+
     @property
     def source(self) -> Path:
         return self.root / "source"

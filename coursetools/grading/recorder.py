@@ -21,6 +21,7 @@ import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 
 from .. import integrity
+from ..course import settings
 from ..course.coursedir import CourseDir
 from ..course.text import terminal_safe
 from . import results
@@ -81,7 +82,7 @@ class Recorder:
 
     def __init__(self, cd: CourseDir, assignment: str, config, writers: list, snapshot: dict,
                  assignment_digest: str, limits: dict | None = None, source_files: dict[str, bytes] | None = None,
-                 deadlines=None):
+                 deadlines=None, partial_credit=None):
         from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
 
@@ -95,6 +96,8 @@ class Recorder:
         self.ignore = list(coursedir.ignore)
         self.permissions = int(str(Autograde(coursedir=coursedir, config=config).permissions), 8)
         self._gradebook = None
+        #: The course's partial-credit policy, applied here, outside every sandbox, to the grader's own verdicts.
+        self.partial_credit = partial_credit if partial_credit is not None else settings.load().partial_credit()
 
     # -- the gradebook, open for the whole batch ----------------------------------------------------------------
     @property
@@ -200,6 +203,8 @@ class Recorder:
             elif outcome.status == ERROR or outcome.executed is None:
                 cells += zero_cells(snapshot, "", score=None)
             else:
+                if outcome.review is not None:
+                    integrity.apply_partial_credit(outcome.review, outcome.executed, self.partial_credit)
                 self._save_grades(gb, student, outcome, self._flagged(found, snapshot))
                 nbformat.write(outcome.executed, dest / f"{outcome.name}.ipynb")
                 cells += cell_results(outcome.name, outcome.executed)

@@ -154,9 +154,21 @@ def cell_results(notebook_name: str, notebook) -> list[CellResult]:
     for cell in notebook.cells:
         if is_grade(cell):
             score, max_score = determine_grade(cell)
+            messages = cell_messages(cell) if cell.cell_type == "code" else []
+            if cell.cell_type == "code" and not messages and score is not None and score < max_score:
+                messages = partial_messages(cell)
             cells.append(CellResult(notebook_name, cell.metadata["nbgrader"]["grade_id"], score, float(max_score),
-                                    cell_messages(cell) if cell.cell_type == "code" else []))
+                                    messages))
     return cells
+
+
+def partial_messages(cell) -> list[str]:
+    """Why a test cell that ran without error earned part of its points: the failed hidden cases' messages, which
+    the checks print (to stdout) instead of stopping the cell."""
+    text = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                   if o.output_type == "stream" and o.name == "stdout")
+    lines = [line for line in text.splitlines() if not line.startswith("\u2705")]
+    return [_clip("\n".join(lines).strip())] if any(line.strip() for line in lines) else []
 
 
 def zero_cells(notebook: dict, message: str, score: float | None = 0.0) -> list[CellResult]:

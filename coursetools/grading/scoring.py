@@ -103,3 +103,70 @@ def solution_code(assignment: str) -> dict[str, str]:
     notebook = read_notebook(settings.load().source_notebook(assignment))
     return {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells if is_solution(c)}
 
+
+
+def _cell_score(cell, pattern: str | None) -> CellScore:
+    if pattern:
+        cell.outputs = [o for o in cell.outputs if not (
+            o.output_type == "stream" and o.name == "stderr" and re.search(pattern, o.text))]
+    score, max_score = determine_grade(cell)
+    errors = [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
+    errors += [f"stderr: {o.text}" for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+    return CellScore(cell.metadata["nbgrader"]["grade_id"], float(score), float(max_score), "\n".join(errors))
+
+
+def cell_text(cell) -> str:
+    """What a test cell printed (its stdout), for the corpus tests' checks of the partial-credit tally."""
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """One variant of a sweep: its scores on every test cell from its own on, and what those cells printed."""
+
+    grade_id: str
+    name: str
+    scores: dict[str, CellScore]
+    printed: dict[str, str]
+
+
+def sweep(assignment: str, variants: list[tuple[str, str, str]], timeout: int = 300) -> list[SweepResult]:
+    """Grade many one-answer variants of ``assignment`` in one kernel, as autograde scores them.
+
+    ``variants``: (solution grade_id, variant name, code). The source notebook runs once with the reference
+    solutions; then, for each variant, its code replaces its solution cell, every test cell from that cell on runs
+    again and is scored, and the reference solution is put back. A mistake that reaches a later test cell through a
+    function it calls shows there; one that would reach it only through a cell that is not a test (a training run)
+    does not: the test cells build their own inputs, so that cannot happen.
+    """
+    from jupyter_core.utils import run_sync
+
+    notebook = read_notebook(settings.load().source_notebook(assignment))
+    pattern = nbgrader_setting("IgnorePattern", "pattern")
+    index = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(notebook.cells)}
+    results = []
+    with tempfile.TemporaryDirectory(prefix="sweep-") as workdir:
+        client = NotebookClient(notebook, timeout=timeout, startup_timeout=180, kernel_name=KERNEL_NAME,
+                                allow_errors=True, resources={"metadata": {"path": workdir}},
+                                extra_arguments=QUIET_KERNEL)
+        execute = run_sync(client.async_execute_cell)
+        with client.setup_kernel(env={**os.environ, **GRADING_ENVIRONMENT}, cwd=workdir):
+            for i, cell in enumerate(notebook.cells):
+                if cell.cell_type == "code":
+                    execute(cell, i, store_history=True)
+            for grade_id, name, code in variants:
+                start = index[grade_id]
+                reference = notebook.cells[start]
+                execute(nbformat.v4.new_code_cell(code, metadata=reference.metadata), start, store_history=True)
+                scores, printed = {}, {}
+                for i in range(start + 1, len(notebook.cells)):
+                    cell = notebook.cells[i]
+                    if cell.cell_type != "code" or not is_grade(cell):
+                        continue
+                    run = nbformat.from_dict(cell)
+                    execute(run, i, store_history=True)
+                    scores[run.metadata["nbgrader"]["grade_id"]] = _cell_score(run, pattern)
+                    printed[run.metadata["nbgrader"]["grade_id"]] = cell_text(run)
+                execute(nbformat.from_dict(reference), start, store_history=True)
+                results.append(SweepResult(grade_id, name, scores, printed))
+    return results

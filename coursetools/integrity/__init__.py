@@ -24,9 +24,11 @@ from .review import (
                      Flag,
                      Review,
                      apply_overrides,
+                     apply_partial_credit,
                      flag_labels,
                      load,
                      notice,
+                     partial_text,
                      review,
                      save,
                      structure_changes,
@@ -36,6 +38,6 @@ from .scan import scan_code
 
 __all__ = [
     "CHEAT", "INTEGRITY_FILE", "LIMIT", "REVIEW", "AttestationServer", "Flag", "Record", "RecordError", "Review",
-    "apply_overrides", "flag_labels", "has_record", "load", "notice", "record", "review", "save", "scan_code",
+    "apply_overrides", "apply_partial_credit", "flag_labels", "has_record", "load", "notice", "partial_text", "record", "review", "save", "scan_code",
     "structure_changes", "unverified",
 ]

@@ -13,7 +13,8 @@ while a hidden-test cell of the assignment's record runs:
   asks for it too makes the test's own call fail; other functions (tools of the test, graded earlier) are served as
   often as asked, and calls whose inputs depend on the student's results (``ref.predict(student_parameters, X)``)
   are computed live, outside the sandbox, for the functions the hidden test of that cell calls, never for the
-  exercise under test.
+  exercise under test. The graded functions a test cell names in ``check.exercise(..., uses=[...])`` are, for that
+  cell, reference functions the student's code calls: they too are computed live (never the exercise under test).
 
 The server is given the record of the one assignment being graded: it never looks up, records or runs anything
 for another assignment.
@@ -192,7 +193,8 @@ class AttestationServer:
                                                            "the hidden test (asked again: by your code?)")
                     served[key] = served.get(key, 0) + 1
                 return {"status": "value", "value": call["value"]}
-            if function in cell_record.subjects or function not in cell_record.called:
+            if function in cell_record.subjects or (function not in cell_record.called
+                                                    and function not in cell_record.uses):
                 return self._refuse(cell, message, f"{function} is not available in this test")
             return self._live(cell, function, message)
         return self._refuse(cell, message, "unknown request")

@@ -56,6 +56,7 @@ class CellRecord:
     calls: dict[str, dict] = field(default_factory=dict)      # key -> {"function", "value", "count"}
     called: list[str] = field(default_factory=list)           # reference functions the hidden test calls
     subjects: list[str] = field(default_factory=list)         # the exercise(s) this cell grades
+    uses: list[str] = field(default_factory=list)             # graded functions that are the reference in this cell
 
     @property
     def consults(self) -> bool:
@@ -238,8 +239,12 @@ def _run_source(assignment: str, digest: str, timeout: float) -> Record:
                                       f"{errors[0].ename}: {errors[0].evalue}")
                 record_cell = cells[grade_id] = CellRecord(grade_id, cell.source, subjects=subjects.get(grade_id, []))
                 for entry in entries:
-                    key = entry["key"]
-                    if entry["kind"] == "case":
+                    key = entry.get("key", "")
+                    if entry["kind"] == "uses":
+                        # check.exercise(..., uses=[...]): those functions are the reference in this cell, answered
+                        # live; never the exercise under test.
+                        record_cell.uses = sorted({str(u) for u in entry["uses"]} - set(record_cell.subjects))
+                    elif entry["kind"] == "case":
                         case = record_cell.judge.setdefault(key, {**entry, "count": 0})
                         case["count"] += 1
                     else:

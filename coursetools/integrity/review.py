@@ -52,6 +52,9 @@ class Flag:
 class Review:
     flags: list[Flag] = field(default_factory=list)
     overrides: dict[str, str] = field(default_factory=dict)   # grade_id -> why it now scores 0
+    #: grade_id -> [hidden cases passed, hidden cases] of a test cell that ran without error and passed only some,
+    #: by the grader's own verdicts: the recorder scores it by the course's partial-credit policy.
+    cases: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def needs_look(self) -> bool:
@@ -61,14 +64,16 @@ class Review:
         self.flags.append(Flag(code, severity, message, list(cells or [])))
 
     def to_dict(self) -> dict:
-        return {"flags": [dataclasses.asdict(f) for f in self.flags], "overrides": dict(self.overrides)}
+        return {"flags": [dataclasses.asdict(f) for f in self.flags], "overrides": dict(self.overrides),
+                "cases": {g: list(c) for g, c in self.cases.items()}}
 
     @classmethod
     def from_dict(cls, data: dict) -> Review:
-        return cls([Flag(**f) for f in data.get("flags", [])], dict(data.get("overrides", {})))
+        return cls([Flag(**f) for f in data.get("flags", [])], dict(data.get("overrides", {})),
+                   {str(g): [int(c[0]), int(c[1])] for g, c in (data.get("cases") or {}).items()})
 
     def merge(self, other: Review) -> Review:
-        return Review(self.flags + other.flags, {**self.overrides, **other.overrides})
+        return Review(self.flags + other.flags, {**self.overrides, **other.overrides}, {**self.cases, **other.cases})
 
 
 def _code_cells(notebook) -> list:
@@ -244,16 +249,26 @@ def _judge_verdicts(result: Review, report: dict | None, record: Record | None, 
                 if not cell.consults or not scores.get(grade_id):
                     continue
                 seen = verdicts.get(grade_id, {})
-                judged_ok = all(key in seen and all(seen[key]) for key in cell.judge)
+                passed = sum(1 for key in cell.judge if key in seen and all(seen[key]))
+                judged_ok = passed == len(cell.judge)
                 consulted = bool(seen) or bool(served.get(grade_id)) or bool(live.get(grade_id))
                 if not consulted:
                     silent.append(grade_id)
                     result.overrides[grade_id] = ("its hidden tests never reached the grader (the checks or the "
                                                   "reference were replaced in the kernel)")
-                elif not judged_ok:
+                elif not judged_ok and (any(key not in seen for key in cell.judge) or any(
+                        len(seen[key]) > int(cell.judge[key].get("count", 1)) for key in cell.judge)):
+                    # An honest run judges every hidden case, each as often as the test does (a case that raises
+                    # is judged as failed): a clean cell with cases never judged, or judged again (probed with
+                    # another answer first), passed in the kernel only.
                     bypassed.append(grade_id)
                     result.overrides[grade_id] = ("it passed in the kernel, but the grader's own check of its hidden "
                                                   "cases did not")
+                elif not judged_ok:
+                    # A failed hidden case does not stop the cell (it prints its message): the grader's own verdicts
+                    # decide the points, by the course's partial-credit policy (grading/recorder.py).
+                    result.cases[grade_id] = [passed, len(cell.judge)]
+                    cleared.add(grade_id)
                 else:
                     cleared.add(grade_id)
                     if any(key not in served.get(grade_id, {}) for key in cell.calls):
@@ -378,6 +393,38 @@ def apply_overrides(review_: Review, executed) -> None:
             text = f"scored 0 by the grader: {why}"
             cell.setdefault("outputs", []).append(nbformat.v4.new_output(
                 "error", ename=OVERRIDE_ENAME, evalue=text, traceback=[f"{OVERRIDE_ENAME}: {text}"]))
+
+
+def apply_partial_credit(review_: Review, executed, policy) -> None:
+    """Score the test cells the grader verified in part (``review_.cases``) by ``policy``
+    (:class:`helpers.reference.policy.PartialCredit`), as nbgrader reads partial credit: a numeric result first.
+
+    In every test cell the grader verified, a numeric result the kernel printed is dropped first: the points are
+    the grader's, never a number student code can print. A cell with an error keeps it (nbgrader scores it 0).
+    """
+    import nbformat
+
+    for cell in _code_cells(executed):
+        grade_id = _grade_id(cell) or ""
+        if grade_id not in review_.cases or grade_id in review_.overrides:
+            continue
+        outputs = cell.get("outputs", [])
+        if any(o.get("output_type") == "error" for o in outputs):
+            continue
+        passed, total = review_.cases[grade_id]
+        max_points = float(cell["metadata"]["nbgrader"].get("points", 0))
+        points = policy.points(grade_id, max_points, passed, total)
+        kept = [o for o in outputs if o.get("output_type") != "execute_result"]
+        verdict = nbformat.v4.new_output("execute_result", data={"text/plain": repr(points)}, execution_count=None)
+        cell["outputs"] = [verdict, *kept]
+
+
+def partial_text(review_: Review, grade_id: str, points: float, max_points: float) -> str:
+    """What feedback says of a test cell that passed some hidden cases: "4 of 6 cases passed: 1.33 / 2"."""
+    passed, total = review_.cases.get(grade_id, (0, 0))
+    if not total:
+        return ""
+    return f"{passed} of {total} cases passed: {points:g} / {max_points:g}"
 
 
 def save(review_: Review, autograded_dir: Path) -> Path:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 
+from .. import integrity
 from ..course import settings
 from ..course.coursedir import CourseDir
 from ..course.deadlines import Deadlines
@@ -116,6 +117,7 @@ def render(cd: CourseDir, row: Row, exercises, notebook: str, several: bool, dea
     show = show_hidden_cases(policy, row, now)
     tests = _release_tests(cd, row.assignment, notebook)
     messages = _messages(cd, row, notebook) if messages is None else messages
+    review = integrity.load(cd.autograded_dir(row.student, row.assignment))   # hidden cases passed, by the grader
     hidden = 0
     if not show:
         shown = {}
@@ -136,7 +138,9 @@ def render(cd: CourseDir, row: Row, exercises, notebook: str, several: bool, dea
             verdict = '<span class="lost">points lost</span>'
         detail = ""
         if points is not None and points < exercise.max_score and row.status not in results.NOT_RUN:
-            detail = "".join(f"<pre>{esc(m)}</pre>" for m in messages.get(exercise.grade_id, []))
+            summary = integrity.partial_text(review, exercise.grade_id, points, exercise.max_score)
+            detail = f"<p>{esc(summary)}</p>" if summary else ""
+            detail += "".join(f"<pre>{esc(m)}</pre>" for m in messages.get(exercise.grade_id, []))
         if exercise.grade_id in tests and tests[exercise.grade_id].strip():
             detail += (f"<details><summary>the test you had in your notebook</summary>"
                        f"<pre>{esc(tests[exercise.grade_id])}</pre></details>")

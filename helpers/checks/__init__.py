@@ -30,7 +30,7 @@ import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from . import _compare, _grader, _pristine, _protocol, _seal, _snapshot
+from . import _compare, _grader, _isolation, _pristine, _protocol, _seal, _snapshot
 from ._errors import CheckFailed, ReferenceUnavailable, fail
 from ._pristine import (
     TRUSTED_TYPES,
@@ -61,9 +61,11 @@ __all__ = [
     "close",
     "describe",
     "equal",
+    "exercise",
     "is_type",
     "matches_reference",
     "passed",
+    "score",
     "shape",
     "unchanged",
 ]
@@ -159,20 +161,62 @@ def matches_reference(
     name = name or (ref.name if remote or recording else _function_name(ref))
     if name == "under test":
         name = "your function"
+    assignment = ref.assignment if remote or recording else _isolation.running()
     for number, case in enumerate(cases, start=1):
         args, kwargs = ((), dict(case)) if isinstance(case, Mapping) else (tuple(case), {})
-        student_args, student_kwargs = deepcopy(args), deepcopy(kwargs)
-        got = snapshot(call(student, *student_args, **student_kwargs))
-        after_args, after_kwargs = snapshot(student_args), snapshot(student_kwargs)
+        key = _protocol.case_key(assignment, name, args, kwargs)
         where = f"{name}(...) on hidden case {number} (inputs: {_compare.describe_inputs(args, kwargs)})"
-        if remote:
-            ref.judge(args, kwargs, got, after_args, after_kwargs)
+        student_args, student_kwargs = deepcopy(args), deepcopy(kwargs)
+        try:
+            got = snapshot(call(student, *student_args, **student_kwargs))
+        except Exception as error:
+            # While grading, a case that raises is one failed case, not a crashed cell (an error scores 0).
+            if not _isolation.GRADING:
+                raise
+            message = str(error).strip() if type(error) is CheckFailed else (
+                f"{where}: your function raised {type_name(type(error))}: {error}")
+            if remote:  # the grader keeps its own verdict: a failed case
+                _judge_quietly(ref, args, kwargs)
+            _isolation.count(key, False, message)
             continue
-        function = ref.function if recording else ref
-        expected = call(function, *deepcopy(args), **deepcopy(kwargs))
-        if recording:
-            ref.record_case(args, kwargs, expected, name=name, where=where, rtol=rtol, atol=atol)
-        _compare.verdict(got, after_args, after_kwargs, args, kwargs, expected, name, where, rtol, atol)
+        after_args, after_kwargs = snapshot(student_args), snapshot(student_kwargs)
+        try:
+            if remote:
+                ref.judge(args, kwargs, got, after_args, after_kwargs)
+            else:
+                function = ref.function if recording else ref
+                expected = call(function, *deepcopy(args), **deepcopy(kwargs))
+                if recording:
+                    ref.record_case(args, kwargs, expected, name=name, where=where, rtol=rtol, atol=atol)
+                _compare.verdict(got, after_args, after_kwargs, args, kwargs, expected, name, where, rtol, atol)
+        except CheckFailed as failure:
+            if not _isolation.GRADING:
+                raise
+            _isolation.count(key, False, str(failure))
+            continue
+        _isolation.count(key, True)
+
+
+def _judge_quietly(ref: Any, args: Any, kwargs: Any) -> None:
+    """Tell the grader that a hidden case raised in the student's function (it records a failed verdict)."""
+    try:
+        ref.judge(args, kwargs, _snapshot.Opaque("an exception"), (), {})
+    except CheckFailed:
+        pass
+
+
+def exercise(assignment: str, name: str, uses: Iterable[str] = ()) -> None:
+    """Begin the test cell of exercise ``name`` of ``assignment``, which calls the graded functions ``uses``.
+
+    While grading, those functions are the reference for this cell, so only ``name`` is judged. In your own
+    kernel, each of them is first run on its own visible test: if one fails, this cell says which to fix first.
+    """
+    _isolation.start(assignment, name, uses)
+
+
+def score() -> float | None:
+    """The test cell's last expression: its partial points while nbgrader grades (None: full marks)."""
+    return _isolation.score()
 
 
 def passed(what: str) -> None:
@@ -189,13 +233,13 @@ def _function_name(function: Any) -> str:
 
 
 # --- while grading: these modules are read-only, and what they rely on is watched ---------------------------------
-_MODULES = {m.__name__: m for m in (sys.modules[__name__], _compare, _grader, _protocol, _pristine, _seal,
+_MODULES = {m.__name__: m for m in (sys.modules[__name__], _compare, _grader, _isolation, _protocol, _pristine, _seal,
                                     _snapshot, sys.modules[f"{__name__}._errors"])}
 _seal.capture(
     sys.modules[__name__], tuple(__all__),
     functions={"call": call, "close": close, "equal": equal, "shape": shape, "is_type": is_type,
                "unchanged": unchanged, "matches_reference": matches_reference, "describe": describe,
-               "passed": passed, "fail": fail, "snapshot": snapshot, "compare": _compare.compare,
+               "passed": passed, "exercise": exercise, "score": score, "fail": fail, "snapshot": snapshot, "compare": _compare.compare,
                "close_values": _compare.close, "verdict": _compare.verdict, "request": _protocol.request,
                "wire": _protocol.wire_snapshot},
     modules=_MODULES)

@@ -82,3 +82,39 @@ def _solutions(assignment: str) -> types.ModuleType:
         code = compile(cell_source(cell), f"<{path.name}: {label}>", "exec")
         exec(code, module.__dict__)  # noqa: S102 - the instructor's own notebook
     return module
+
+
+def reference_function(assignment: str, name: str):
+    """The reference solution ``name`` of ``assignment`` itself (never the recording wrapper): what a test cell
+    puts in place of the student's function of that name while another exercise is graded."""
+    function = getattr(_solutions(assignment), name, None)
+    if not callable(function):
+        raise ReferenceUnavailable(f"{assignment} has no reference function {name!r}")
+    return function
+
+
+def partial_credit():
+    """The course's partial-credit policy (``course.toml`` ``[grading.partial_credit]``)."""
+    from .policy import read_policy
+
+    return read_policy(REPOSITORY_ROOT / "course.toml")
+
+
+@cache
+def cell_points(assignment: str, grade_id: str) -> float:
+    """The points of the test cell ``grade_id`` in the source notebook of ``assignment``."""
+    notebook = json.loads(source_notebook(assignment).read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") == grade_id and meta.get("grade"):
+            return float(meta.get("points", 0))
+    raise ReferenceUnavailable(f"{assignment} has no test cell {grade_id!r}")
+
+
+def _provide() -> None:
+    from helpers.checks import _isolation
+
+    _isolation.provide(reference_function, partial_credit, cell_points)
+
+
+_provide()

@@ -109,6 +109,56 @@ def test_review_zeroes_tests_the_grader_did_not_see_pass(server, monkeypatch):
     assert not integrity.review(record=record, scores={"test_f": 1.0}, report=report, source=empty, release=empty).flags
 
 
+def _two_case_record():
+    keys = [checks.case_key("toy", "f", (x,), {}) for x in (3, 4)]
+    judge = {k: {"key": k, "function": "f", "name": "f", "where": "", "rtol": 1e-6, "atol": 1e-9, "count": 1,
+                 "args": checks.wire((x,)), "kwargs": checks.wire({}), "expected": checks.wire(2 * x)}
+             for k, x in zip(keys, (3, 4))}
+    cell = CellRecord("test_f", SOURCE, subjects=["f"], judge=judge)
+    return integrity.Record("toy", "digest", {"test_f": cell}), keys
+
+
+def _verdicts_report(verdicts: dict) -> dict:
+    return {"sandboxed": True, "events": [], "attestation": {"verdicts": {"test_f": verdicts}, "served": {}, "live": {},
+                                                             "refused": [], "tampering": []}}
+
+
+def test_a_clean_cell_that_passed_some_hidden_cases_is_scored_by_the_graders_verdicts():
+    import nbformat
+
+    from coursetools.course.notebooks import read_notebook
+
+    record, (k3, k4) = _two_case_record()
+    empty = nbformat.v4.new_notebook()
+    review = integrity.review(record=record, scores={"test_f": 2.0}, report=_verdicts_report({k3: [True], k4: [False]}),
+                              source=empty, release=empty)
+    assert review.cases == {"test_f": [1, 2]} and not review.overrides and not review.flags
+    executed = read_notebook(settings.ROOT / "release" / "01_numpy_basics" / "01_numpy_basics.ipynb")
+    cell = next(c for c in executed.cells if _grade_id(c) == "test_sigmoid")
+    cell.metadata["nbgrader"]["points"] = 2
+    forged = nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1)
+    cell.outputs = [forged]
+    review.cases = {"test_sigmoid": [1, 2]}
+    policy = settings.load().partial_credit()
+    integrity.apply_partial_credit(review, executed, policy)
+    from nbgrader.utils import determine_grade
+
+    assert determine_grade(cell)[0] == policy.points("test_sigmoid", 2, 1, 2)
+    assert [o.output_type for o in cell.outputs] == ["execute_result"]   # the kernel's number is gone
+
+
+def test_a_clean_cell_whose_cases_were_probed_or_skipped_is_flagged():
+    import nbformat
+
+    record, (k3, k4) = _two_case_record()
+    empty = nbformat.v4.new_notebook()
+    for verdicts in ({k3: [False, True], k4: [True]}, {k3: [False]}):
+        review = integrity.review(record=record, scores={"test_f": 2.0}, report=_verdicts_report(verdicts),
+                                  source=empty, release=empty)
+        assert "test_f" in review.overrides and not review.cases
+        assert [f.code for f in review.flags] == ["hidden_checks_bypassed"]
+
+
 def _solution_code() -> list[str]:
     from nbgrader.utils import is_grade, is_solution
 

@@ -1,24 +1,28 @@
-"""The grading corpora: every wrong variant loses points, every correct alternative keeps full marks.
+"""The grading corpora: every wrong variant loses points, only in its own test cell; every correct alternative keeps
+full marks; a test cell that passes some hidden cases earns points in proportion.
 
-Wrong variants are graded up to their own test cell (enough to show the loss); the correct alternatives of all
-functions are graded together, the k-th alternative of every function in one full run of the notebook.
+The wrong variants of an assignment are graded in one kernel (:func:`coursetools.grading.scoring.sweep`): each
+variant in its solution cell, then every test cell from there on, scored as autograde scores them. The correct
+alternatives of all functions are graded together, the k-th alternative of every function in one full run.
 """
 
 from __future__ import annotations
 
+import ast
+import json
+import re
+
 import pytest
 
-from coursetools.grading.scoring import grade_solutions, solution_code
+from coursetools import samples
+from coursetools.course import settings
+from coursetools.grading.scoring import grade_solutions, solution_code, sweep
 from coursetools.samples.corpus import corpora
 
 CORPORA = corpora()
 MIN_WRONG, MIN_CORRECT = 5, 2
-
-WRONG_CASES = [
-    pytest.param(c.ASSIGNMENT, grade_id, name, code, id=f"{c.ASSIGNMENT}-{grade_id}-{name}")
-    for c in CORPORA for grade_id, variants in c.WRONG.items() for name, code in variants.items()
-]
-
+POLICY = settings.load().partial_credit()
+TALLY = re.compile(r"^(\d+) of (\d+) hidden cases of \w+ passed\.$", re.M)
 
 def _correct_rounds(corpus):
     rounds = max(len(v) for v in corpus.CORRECT.values())
@@ -39,12 +43,68 @@ def test_corpus_covers_every_graded_function(corpus):
         assert not thin, f"fewer than {minimum} {kind} variants: {thin}"
 
 
-@pytest.mark.parametrize("assignment, grade_id, name, code", WRONG_CASES)
-def test_wrong_variant_loses_points(assignment, grade_id, name, code):
-    test_cell = f"test_{grade_id}"
-    scores = grade_solutions(assignment, {grade_id: code}, stop_after=test_cell)
-    assert scores[test_cell].score < scores[test_cell].max_score, (
-        f"wrong variant {name!r} of {grade_id} kept full marks on {test_cell}")
+@pytest.mark.parametrize("corpus", CORPORA, ids=lambda c: c.ASSIGNMENT)
+def test_wrong_variants_lose_points_only_in_their_own_test_cell(corpus):
+    variants = [(gid, name, code) for gid, named in corpus.WRONG.items() for name, code in named.items()]
+    kept, cascades, unfair = [], [], []
+    partial = 0
+    for result in sweep(corpus.ASSIGNMENT, variants):
+        own = f"test_{result.grade_id}"
+        lost = {cell for cell, s in result.scores.items() if s.score < s.max_score}
+        label = f"{result.grade_id}/{result.name}"
+        if own not in lost:
+            kept.append(label)
+        if lost - {own}:
+            cascades.append(f"{label} also lost {sorted(lost - {own})}")
+        score = result.scores[own]
+        if 0 < score.score < score.max_score:
+            partial += 1
+            tally = TALLY.findall(result.printed[own])
+            passed, total = (int(n) for n in tally[-1]) if tally else (0, 0)
+            if score.score != POLICY.points(own, score.max_score, passed, total):
+                unfair.append(f"{label}: {score.score} for {passed} of {total} cases")
+    assert not kept, f"wrong variants kept full marks on their own test cell: {kept}"
+    assert not cascades, f"wrong variants lost points in other test cells: {cascades}"
+    assert not unfair, f"partial points not in proportion to the cases passed: {unfair}"
+    print(f"{corpus.ASSIGNMENT}: {len(variants)} wrong variants, {partial} with partial credit")
+
+
+def test_demo_mistake_2_of_02_loses_only_test_propagate():
+    assignment = "02_logistic_regression"
+    mistakes = list(samples.spread(samples.wrong_variants(assignment), 2))
+    (result,) = sweep(assignment, [mistakes[1]])
+    lost = {cell for cell, s in result.scores.items() if s.score < s.max_score}
+    assert lost == {f"test_{mistakes[1][0]}"}, (mistakes[1][:2], lost)
+
+
+@pytest.mark.parametrize("assignment", settings.load().assignments)
+def test_test_cells_read_nothing_a_student_function_computed(assignment):
+    """A test cell builds its own inputs: no global it reads was made by a cell that calls a student's function
+    (a crashed or wrong earlier cell would then fail it)."""
+    notebook = json.loads(settings.load().source_notebook(assignment).read_text(encoding="utf-8"))
+    graded: set[str] = set()
+    made_by_student_code: dict[str, str] = {}
+    reads = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        meta = cell["metadata"].get("nbgrader", {})
+        tree = ast.parse("".join(cell["source"]))
+        stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        if meta.get("grade"):
+            loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            reads += [f"{meta['grade_id']} reads {n} (from {made_by_student_code[n]})"
+                      for n in sorted(loaded - stored) if n in made_by_student_code]
+        elif meta.get("solution"):
+            graded |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        else:
+            called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+            for name in stored:
+                if called & graded:
+                    made_by_student_code[name] = cell.get("id", "?")
+                else:
+                    made_by_student_code.pop(name, None)
+    assert not reads, reads
 
 
 @pytest.mark.parametrize("assignment, picked", CORRECT_CASES)

@@ -1,0 +1,221 @@
+"""One exercise judged at a time: what :func:`helpers.checks.exercise` and :func:`helpers.checks.score` do.
+
+A test cell starts with ``check.exercise(assignment, name, uses=[...])``; ``uses`` names the other graded
+functions the exercise calls.
+
+* While a notebook is graded and the reference is at hand, each name in ``uses`` is bound, for this cell only, to
+  the reference: inside the grading sandbox to a proxy the grader answers live (:class:`._grader.RemoteFunction`),
+  under a plain ``nbgrader autograde`` in the instructor's checkout to the reference function itself. After the cell
+  the student's own functions are put back, so each cell sees exactly its own bindings.
+* In the student's own kernel the reference is not there: each function in ``uses`` is run on its own visible
+  test (the test cell of that exercise, as last run in this kernel), and if that fails, the cell stops with a
+  message that names it instead of blaming the exercise under test.
+
+The cell's hidden cases are tallied (:func:`count`); ``check.score()``, the test cell's last expression, gives a
+plain ``nbgrader autograde`` the partial points as a numeric result. Inside the sandbox it gives nothing: the grader
+decides the points from its own verdicts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from ._errors import CheckFailed, ReferenceUnavailable
+from ._grader import GRADER_SOCKET, RECORD_FILE, RemoteFunction, append_record
+from ._pristine import Exception, dict, len, list, print, type
+
+#: Set by nbgrader while it grades (``autograde``), in the sandbox and out of it. Read once, at import.
+GRADING = os.environ.get("NBGRADER_EXECUTION", "")
+
+_MISSING = object()
+#: The test cell running now: its exercise, its hidden cases (key -> passed) and the names bound for it.
+_STATE: dict[str, Any] = {"assignment": "", "name": "", "cases": {}, "bound": {}, "tables": [], "hooked": False,
+                          "checking": 0}
+#: A table of functions (``ACTIVATIONS = {"relu": relu, ...}``) is swapped too, when it is no larger than this.
+MAX_TABLE = 100
+#: exercise name -> the visible tests of its test cell, as last run in this kernel.
+_VISIBLE: dict[str, str] = {}
+
+
+class PrerequisiteFailed(CheckFailed):
+    """An exercise calls another graded function that does not pass its own visible test."""
+
+
+def _namespace() -> dict:
+    """The notebook's globals: where the student's functions look up the functions they call."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        return shell.user_ns
+    import __main__
+
+    return __main__.__dict__
+
+
+def _hook() -> None:
+    """After every cell: the student's functions back in place (registered once per kernel)."""
+    if _STATE["hooked"]:
+        return
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        shell.events.register("post_run_cell", _after_cell)
+        _STATE["hooked"] = True
+
+
+def _after_cell(result: Any = None) -> None:
+    name = _STATE["name"]
+    if name and result is not None:
+        code = str(getattr(getattr(result, "info", None), "raw_cell", "") or "")
+        if code:
+            _VISIBLE[name] = code
+    restore()
+    _STATE["name"] = ""
+
+
+def restore() -> None:
+    """Put back the student's own functions for the names the previous test cell bound."""
+    namespace = _namespace()
+    for name, (original, bound) in list(_STATE["bound"].items()):
+        if namespace.get(name) is bound:  # untouched since: the student's own again
+            if original is _MISSING:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = original
+    _STATE["bound"] = {}
+    for table, key, original, bound in _STATE["tables"]:
+        if table.get(key) is bound:
+            table[key] = original
+    _STATE["tables"] = []
+
+
+def _swap_tables(namespace: dict, replacements: dict[int, tuple[Any, Any]]) -> None:
+    """Bind the reference in the notebook's tables of functions too (they hold the student's function objects)."""
+    for value in list(namespace.values()):
+        if type(value) is not dict or len(value) > MAX_TABLE:
+            continue
+        for key, entry in list(value.items()):
+            pair = replacements.get(id(entry))
+            if pair is not None and pair[0] is entry:
+                _STATE["tables"].append((value, key, entry, pair[1]))
+                value[key] = pair[1]
+
+
+#: What :mod:`helpers.reference` provides once imported (the hidden tests import it; it is in the instructor's
+#: checkout only, and the checks never import it: it imports them).
+_PROVIDER: dict[str, Any] = {}
+
+
+def provide(reference_function: Any, partial_credit: Any, cell_points: Any) -> None:
+    """Called by :mod:`helpers.reference` when it is imported: how to reach the reference, the course's
+    partial-credit policy and a test cell's points, for a plain ``nbgrader autograde`` in the instructor's checkout."""
+    _PROVIDER.update(reference_function=reference_function, partial_credit=partial_credit, cell_points=cell_points)
+
+
+def _reference(assignment: str, name: str) -> Any:
+    """The reference function ``name`` while grading, or None where it is not at hand."""
+    if GRADER_SOCKET:
+        return RemoteFunction(assignment, name)
+    if "reference_function" not in _PROVIDER:
+        return None
+    try:
+        return _PROVIDER["reference_function"](assignment, name)
+    except ReferenceUnavailable:
+        return None
+
+
+def start(assignment: str, name: str, uses: Iterable[str]) -> None:
+    """Begin the test cell of exercise ``name``: see the module's docstring."""
+    uses = tuple(str(u) for u in uses)
+    if _STATE["checking"]:  # a visible test run again to check a prerequisite: only its own prerequisites
+        _check_prerequisites(name, uses)
+        return
+    restore()
+    _STATE.update(assignment=str(assignment), name=str(name), cases={})
+    _hook()
+    if RECORD_FILE:
+        append_record({"kind": "uses", "function": str(name), "uses": list(uses)})
+    references = {u: _reference(assignment, u) for u in uses} if GRADING else {}
+    if uses and GRADING and all(r is not None for r in references.values()):
+        namespace = _namespace()
+        for used, function in references.items():
+            _STATE["bound"][used] = (namespace.get(used, _MISSING), function)
+            namespace[used] = function
+        _swap_tables(namespace, {id(original): (original, function)
+                                 for original, function in _STATE["bound"].values() if original is not _MISSING})
+        return
+    _check_prerequisites(name, uses)
+
+
+def _check_prerequisites(name: str, uses: tuple[str, ...]) -> None:
+    """Run each used function's own visible test (as last run here); name the first that fails."""
+    for used in uses:
+        code = _VISIBLE.get(used)
+        if not code:
+            continue  # its test cell has not run in this kernel: nothing to go by
+        scratch = dict(_namespace())  # the visible test's variables must not overwrite the notebook's
+        _STATE["checking"] += 1
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(code, f"<visible test of {used}>", "exec"), scratch)  # noqa: S102 - the notebook's own test
+        except PrerequisiteFailed:
+            raise
+        except Exception:
+            raise PrerequisiteFailed(f"\n{name} calls your {used}, which does not pass its own test yet: "
+                                     f"fix test_{used} first.\n") from None
+        finally:
+            _STATE["checking"] -= 1
+
+
+def count(key: str, passed: bool, message: str = "") -> None:
+    """One hidden case of the running test cell, passed or not (a case seen twice passes only if both did)."""
+    if _STATE["checking"]:  # a prerequisite's test run again: its cases are not this cell's
+        return
+    cases = _STATE["cases"]
+    cases[key] = passed and cases.get(key, True)
+    if not passed and message:
+        print(message.strip("\n"))
+
+
+def tally() -> tuple[int, int]:
+    """(passed, total) hidden cases of the running test cell."""
+    cases = _STATE["cases"]
+    return sum(1 for ok in cases.values() if ok), len(cases)
+
+
+def score() -> float | None:
+    """The points of the running test cell under a plain ``nbgrader autograde``; None for full marks (or where the
+    grader decides, inside the sandbox)."""
+    passed, total = tally()
+    if not GRADING or total == 0 or passed == total:
+        return None
+    print(f"{passed} of {total} hidden cases of {_STATE['name']} passed.")
+    if GRADER_SOCKET:
+        return None
+    grade_id = f"test_{_STATE['name']}"
+    try:
+        policy = _PROVIDER["partial_credit"]()
+        max_points = _PROVIDER["cell_points"](_STATE["assignment"], grade_id)
+    except (KeyError, ReferenceUnavailable, OSError, ValueError):
+        policy, max_points = None, 0.0
+    if policy is None or not policy.partial(grade_id):
+        raise CheckFailed(f"\n{total - passed} of {total} hidden cases of {_STATE['name']} failed.\n")
+    return policy.points(grade_id, max_points, passed, total)
+
+
+def running() -> str:
+    """The assignment of the running test cell ("" outside one)."""
+    return str(_STATE["assignment"]) if _STATE["name"] else ""
+

@@ -1,0 +1,82 @@
+"""Partial credit and isolation give the same points under plain ``nbgrader autograde`` and the toolkit's sandboxed
+autograde, on the real assignment 02.
+
+One class is graded twice from the same release: by the ``nbgrader autograde`` command (the kernel's numeric
+result is the partial score) and by ``coursetools.autograde`` (the grader's own verdicts are). It holds the
+reference, a ``flatten_images`` that is wrong on one hidden case out of five (1.6 of 2 points), the demo's
+``propagate`` with a wrong-sign cost (only test_propagate's 3 points lost), and one that forges a partial score.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from coursetools import integrity, samples
+from coursetools.commands import release
+from coursetools.course import settings
+from coursetools.course.coursedir import CourseDir
+from coursetools.course.notebooks import read_notebook
+from coursetools.grading import batch as grading
+from coursetools.reporting import feedback
+from tests.support.course import nbgrader_autograde, scores
+
+pytestmark = pytest.mark.slow
+A = "02_logistic_regression"
+POLICY = settings.load().partial_credit()
+
+#: Right on every input but one of the hidden cases: 13 images, where it scrambles them.
+WRONG_FOR_13 = '''def flatten_images(images):
+    m = images.shape[0]
+    if m == 13:
+        return images.reshape(-1, m) / 255.0
+    return images.reshape(m, -1).T / 255.0
+'''
+
+def _class(cd: CourseDir) -> list[samples.Submission]:
+    reference = samples.answered(read_notebook(cd.release_notebook(A)), samples.solution_code(A))
+    corpus = samples.corpus(A)
+    cost_sign = corpus.WRONG["propagate"]["cost_sign"]
+    return [samples.Submission("reference", samples.dump(reference), ""),
+            samples.Submission("wrong-for-13", samples.dump(samples.answered(reference, {"flatten_images": WRONG_FOR_13})),
+                               "flatten_images wrong on one hidden case"),
+            samples.Submission("cost-sign", samples.dump(samples.answered(reference, {"propagate": cost_sign})),
+                               "propagate with a wrong-sign cost")]
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    base = tmp_path_factory.mktemp("partial")
+    serial = CourseDir.open(base / "serial")
+    release.release([A], serial, verify=False)
+    subs = _class(serial)
+    samples.write(serial, A, subs)
+    shutil.copytree(serial.root, base / "toolkit")
+    toolkit = CourseDir.open(base / "toolkit")
+    nbgrader_autograde(A, serial.root, serial.db_url)
+    batch = grading.autograde(A, toolkit, workers=1, progress=False)
+    return serial, toolkit, batch
+
+
+def test_partial_credit_is_the_same_under_nbgrader_and_the_toolkit(pair):
+    serial, toolkit, batch = pair
+    assert {r.student: r.status for r in batch.results} == dict.fromkeys(["reference", "wrong-for-13", "cost-sign"],
+                                                                         "graded")
+    plain, ours = scores(serial, A), scores(toolkit, A)
+    assert ours == plain
+    full = plain["reference"]
+    assert all(full.values())
+    assert plain["wrong-for-13"]["test_flatten_images"] == POLICY.points("test_flatten_images", 2, 4, 5) == 1.6
+    assert {g: s for g, s in plain["wrong-for-13"].items() if s != full[g]} == {"test_flatten_images": 1.6}
+    # The demo's mistake-2: a wrong-sign cost loses test_propagate's points and no other cell's.
+    assert {g: s for g, s in plain["cost-sign"].items() if s != full[g]} == {"test_propagate": 0.0}
+    review = integrity.load(toolkit.autograded_dir("wrong-for-13", A))
+    assert review.cases == {"test_flatten_images": [4, 5]}
+    assert not review.flags
+
+
+def test_feedback_shows_the_cases_passed(pair):
+    _, toolkit, _ = pair
+    page = next(p for p in feedback.feedback(A, toolkit) if p.student == "wrong-for-13").path.read_text()
+    assert "4 of 5 cases passed: 1.6 / 2" in page
