@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._diagnose import shape_mistake, value_mistake
 from ._errors import fail
 from ._pristine import (
     NUMPY_SCALARS,
@@ -46,18 +47,21 @@ from ._pristine import (
 from ._snapshot import describe, format_value, is_array, is_real_scalar
 
 
-def shape(got: Any, expected_shape: Sequence[int], name: str) -> None:
-    """``got`` must be a NumPy array of exactly ``expected_shape``."""
+def shape(got: Any, expected_shape: Sequence[int], name: str, expected: Any = None) -> None:
+    """``got`` must be a NumPy array of exactly ``expected_shape`` (``expected``, the values, when they are known)."""
     expected_shape = tuple(expected_shape)
     if not is_array(got):
-        fail(f"{name} should be a NumPy array of shape {expected_shape}, but it is {describe(got)}.")
+        mistake = shape_mistake((), expected_shape) if is_real_scalar(got) else ""
+        fail(f"{name} should be a NumPy array of shape {expected_shape}, but it is {describe(got)}.{_line(mistake)}")
     if got.shape != expected_shape:
-        hint = ""
-        if got.ndim == 1 and len(expected_shape) == 2:
-            hint = "\nHint: this is a rank-1 array; use reshape or keepdims=True to keep a column or row."
-        elif got.shape == tuple(reversed(expected_shape)):
-            hint = "\nHint: the shape is transposed."
-        fail(f"{name} has the wrong shape.\n  expected shape: {expected_shape}\n  got shape:      {got.shape}{hint}")
+        mistake = shape_mistake(got.shape, expected_shape, got, expected)
+        fail(f"{name} has the wrong shape.\n  expected shape: {expected_shape}\n  got shape:      {got.shape}"
+             f"{_line(mistake)}")
+
+
+def _line(diagnosis: str) -> str:
+    """A diagnosis as the last line of a message (nothing when there is none)."""
+    return f"\n{diagnosis}" if diagnosis else ""
 
 
 def isclose(got: ndarray, expected: ndarray, rtol: float, atol: float) -> ndarray:
@@ -78,16 +82,18 @@ def close(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
         if is_array(got) and got.ndim == 0 and got.dtype.kind in "fiu":
             got = got[()]
         if not is_real_scalar(got):
-            fail(f"{name} should be a number, like {expected!r}, but it is {describe(got)}.")
+            mistake = shape_mistake(got.shape, ()) if is_array(got) else ""
+            fail(f"{name} should be a number, like {expected!r}, but it is {describe(got)}.{_line(mistake)}")
         try:
             got_value, expected_value = float(got), float(expected)
         except OverflowError:
             fail(f"{name} is too large to be a float: {got!r}.")
         if not isclose_math(got_value, expected_value, rel_tol=rtol, abs_tol=atol):
-            fail(f"{name} has the wrong value.\n  expected: {expected_value!r}\n  got:      {got_value!r}")
+            fail(f"{name} has the wrong value.\n  expected: {expected_value!r}\n  got:      {got_value!r}"
+                 f"{_line(value_mistake(got, expected))}")
         return
     expected = asarray(expected)
-    shape(got, expected.shape, name)
+    shape(got, expected.shape, name, expected)
     # Booleans stand for 0/1 labels (say, predictions); anything else must be numeric.
     zero_one = expected.dtype.kind in "fiub" and array_all((expected == 0) | (expected == 1))
     if got.dtype.kind not in ("fiub" if zero_one else "fiu"):
@@ -101,7 +107,7 @@ def close(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
             f"{name} has {len(bad)} wrong entr{'y' if len(bad) == 1 else 'ies'} out of {expected.size}.\n"
             f"  first wrong entry at index {first}: expected {expected[first].item()!r}, "
             f"got {got[first].item()!r}{nan_note}\n"
-            f"  expected:\n{format_value(expected)}\n  got:\n{format_value(got)}"
+            f"  expected:\n{format_value(expected)}\n  got:\n{format_value(got)}{_line(value_mistake(got, expected))}"
         )
 
 

@@ -1,0 +1,233 @@
+"""The likely mistake behind a wrong result, from the result and the expected one alone.
+
+When a comparison fails, :func:`value_mistake` and :func:`shape_mistake` look for the patterns of the classic
+mistakes (a missing ``1/m`` gives exactly m times the answer, a softmax over the wrong axis gives rows that sum to
+1, a scrambling reshape the right values in the wrong places...) and return one line, ``Likely mistake: ...``, or
+``""`` when none fits. They only ever run on a result that already failed, so a correct answer never gets one.
+
+Both sides run this: the student's kernel for the visible tests, the grader outside the sandbox for the hidden
+cases (through :func:`._compare.verdict`). The inputs are snapshots (exact ndarrays and plain numbers), so the
+ndarray methods used here are NumPy's own C code, and the few functions come from :mod:`._pristine`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._pristine import (
+    Exception,
+    absolute,
+    array_all,
+    asarray,
+    errstate,
+    float,
+    int,
+    isfinite,
+    isnan,
+    len,
+    ndarray,
+    tuple,
+    type,
+)
+
+PREFIX = "Likely mistake: "
+#: How close two floats must be to count as the same value here (looser than a test's tolerance: a mistake's
+#: result is computed in another order, and a factor of exactly m is m * (1 ± rounding)).
+RTOL, ATOL = 1e-5, 1e-10
+#: The largest whole factor reported as "exactly k times": beyond, a ratio is a coincidence of scale.
+MAX_FACTOR = 100_000
+
+
+def value_mistake(got: Any, expected: Any) -> str:
+    """The likely mistake when ``got`` (a snapshot of the same shape, or a scalar) has the wrong values, or ``""``."""
+    try:
+        g, e = asarray(got), asarray(expected)
+        if g.shape != e.shape or g.dtype.kind not in "fiub" or e.dtype.kind not in "fiub" or e.size == 0:
+            return ""
+        # As 1-d arrays of floats: a scalar is judged as one value, and methods such as .all() work on it.
+        g, e = g.astype("float64").reshape((g.size,) if g.ndim == 0 else g.shape), e.astype("float64").reshape(
+            (e.size,) if e.ndim == 0 else e.shape)
+        with errstate(all="ignore"):
+            for detector in _DETECTORS:
+                found = detector(got, g, e)
+                if found:
+                    return PREFIX + found
+    except Exception:  # noqa: BLE001 - a diagnosis is a courtesy: a failure message without one is still right
+        pass
+    return ""
+
+
+def shape_mistake(got_shape: tuple, expected_shape: tuple, got: Any = None, expected: Any = None) -> str:
+    """The likely mistake when a result has shape ``got_shape`` instead of ``expected_shape``, or ``""``.
+
+    With the values (``got``, ``expected``), a transposed result is told apart from one merely of transposed shape.
+    """
+    try:
+        return _shape_mistake(tuple(got_shape), tuple(expected_shape), got, expected)
+    except Exception:  # noqa: BLE001 - see value_mistake
+        return ""
+
+
+def _shape_mistake(got_shape: tuple, expected_shape: tuple, got: Any, expected: Any) -> str:
+    if len(got_shape) == 1 and len(expected_shape) == 2 and 1 in expected_shape and _size(got_shape) == _size(
+            expected_shape):
+        kind = "a column" if expected_shape[1] == 1 else "a row"
+        return (f"{PREFIX}a rank-1 array of shape {got_shape} where {kind} of shape {expected_shape} is asked: "
+                "keep the axis (keepdims=True in np.sum or np.mean) or reshape it.")
+    if len(got_shape) == 2 and got_shape == expected_shape[::-1]:
+        if type(got) is ndarray and type(expected) is ndarray and _same(asarray(got, "float64").T,
+                                                                       asarray(expected, "float64")):
+            return f"{PREFIX}your result is the transpose of the expected one (rows and columns swapped)."
+        return (f"{PREFIX}rows and columns are swapped (shape {got_shape} instead of {expected_shape}): a transposed "
+                "factor (W.T?) or a product in the wrong order (X @ W instead of W @ X).")
+    if len(got_shape) == 2 and len(expected_shape) == 2 and 1 in got_shape and 1 in expected_shape:
+        return (f"{PREFIX}a reduction over the other axis (shape {got_shape} instead of {expected_shape}): "
+                "axis=0 sums down the columns, axis=1 along the rows.")
+    if len(got_shape) == 0 and len(expected_shape) >= 1:
+        return (f"{PREFIX}a reduction over the whole array where one value per row or column is asked: "
+                "give np.sum or np.mean an axis (and keepdims=True).")
+    if len(expected_shape) == 0 and len(got_shape) >= 1:
+        return f"{PREFIX}an array where one number is asked: a missing reduction (np.sum, np.mean) or float(...)?"
+    if _size(got_shape) == _size(expected_shape) and got_shape != expected_shape:
+        return (f"{PREFIX}the right number of values in the wrong shape {got_shape}: check the reshape "
+                f"(the result must be {expected_shape}).")
+    return ""
+
+
+def _size(shape: tuple) -> int:
+    size = 1
+    for d in shape:
+        size *= d
+    return size
+
+
+def _same(a: ndarray, b: ndarray) -> bool:
+    """Equal up to RTOL/ATOL, entry by entry, NaN equal to nothing."""
+    if a.shape != b.shape:
+        return False
+    scale = float(absolute(b).max()) if b.size else 0.0
+    return bool(array_all(absolute(a - b) <= ATOL + RTOL * (absolute(b) + 1e-3 * scale)))
+
+
+# --- the detectors, in the order they are tried: each (got as given, got as floats, expected as floats) -------------
+def _not_finite(got: Any, g: ndarray, e: ndarray) -> str:
+    finite = isfinite(e)
+    if not array_all(finite):
+        return ""
+    if bool((isnan(g)).any()):
+        return ("NaN where the answer is finite: an overflow (np.exp of a large number is inf, and inf / inf or "
+                "inf - inf is NaN) or a 0 / 0; use the stable form (subtract the maximum before np.exp) or clip.")
+    if not array_all(isfinite(g)):
+        return ("inf where the answer is finite: a log of 0 or a division by 0; clip the probabilities away from 0 "
+                "and 1 before np.log (np.clip(A, 1e-12, 1 - 1e-12)).")
+    return ""
+
+
+def _integers(got: Any, g: ndarray, e: ndarray) -> str:
+    kind = asarray(got).dtype.kind
+    if type(got) is int or kind in "iu":
+        fractional = bool((absolute(e - e.round()) > 1e-9).any())
+        if fractional:
+            what = "an int" if type(got) is int or asarray(got).ndim == 0 else f"integers (dtype {asarray(got).dtype})"
+            return (f"your result holds {what} where fractions are expected: an integer division (//), int(...), "
+                    "or an array created from integers (np.zeros(n, dtype=int), np.array([1, 2])): use floats.")
+    return ""
+
+
+def _all_zero(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size > 1 and not bool((g != 0).any()) and bool((absolute(e) > ATOL).any()):
+        return ("your result is all zeros: is something never computed or never updated (a placeholder left in, "
+                "a loop that does not run, a value overwritten)?")
+    return ""
+
+
+def _sign(got: Any, g: ndarray, e: ndarray) -> str:
+    if bool((absolute(e) > ATOL).any()) and _same(g, -e):
+        return "the sign is flipped: a minus sign missing or extra (the cost is -(1/m) Σ ..., and w - α·dw)."
+    return ""
+
+
+def _one_minus(got: Any, g: ndarray, e: ndarray) -> str:
+    inside = e.size >= 2 and bool(array_all((e >= 0) & (e <= 1)))
+    if inside and not _same(e, 1 - e) and _same(g, 1 - e):
+        return ("your values are 1 minus the expected ones: a sign inside the exponent (np.exp(z) for np.exp(-z)), "
+                "or the two classes swapped (a comparison the wrong way round)?")
+    return ""
+
+
+def _factor(got: Any, g: ndarray, e: ndarray) -> str:
+    nonzero = absolute(e) > ATOL + 1e-6 * float(absolute(e).max())
+    if not bool(nonzero.any()) or not _same(g[~nonzero], e[~nonzero]):
+        return ""
+    ratios = g[nonzero] / e[nonzero]
+    r = float(ratios[0])
+    if r == 0 or not isfinite(r) or not _same(g, r * e):
+        return ""
+    size = -r if r < 0 else r
+    sign = " and the sign is flipped" if r < 0 else ""
+    whole, inverse = int(size + 0.5), int(1 / size + 0.5)  # the nearest whole numbers (size > 0)
+    if 2 <= whole <= MAX_FACTOR and absolute(size - whole) <= 1e-6 * whole:
+        if whole == 100:
+            return f"your result is exactly 100 times the expected one{sign}: a percentage where a fraction is asked?"
+        return (f"your result is exactly {int(whole)} times the expected one{sign}: a sum where the mean is asked, "
+                "or a missing 1/m (m, the number of examples, is the last axis of X)?")
+    if 2 <= inverse <= MAX_FACTOR and absolute(1 / size - inverse) <= 1e-6 * inverse:
+        return (f"your result is exactly 1/{int(inverse)} of the expected one{sign}: divided by m (or averaged) once "
+                "too often, or by the wrong count?")
+    if int(nonzero.sum()) >= 2 and absolute(size - 1) > 1e-3:  # two numbers always have some ratio
+        return (f"your result is the expected one times {r:.6g}: a wrong constant factor (the learning rate, a 1/2, "
+                "a 1/m, the scale of the data)?")
+    return ""
+
+
+def _transposed(got: Any, g: ndarray, e: ndarray) -> str:
+    if g.ndim == 2 and g.shape[0] == g.shape[1] > 1 and not _same(e, e.T) and _same(g, e.T):
+        return "your result is the transpose of the expected one (rows and columns swapped: W.T, or X @ W for W @ X)."
+    return ""
+
+
+def _normalised_over(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.ndim != 2 or min_size(e) < 2 or not bool(array_all(e >= 0)):
+        return ""
+    for axis, right in ((0, "each column must sum to 1 (axis=0, keepdims=True)"),
+                        (1, "each row must sum to 1 (axis=1, keepdims=True)")):
+        if not _same(e.sum(axis=axis), 1.0 + 0 * e.sum(axis=axis)):
+            continue
+        other = 1 - axis
+        if _same(g.sum(axis=other), 1.0 + 0 * g.sum(axis=other)):
+            over = "rows (axis=1)" if other == 1 else "columns (axis=0)"
+            return f"your result is normalised over the {over}; {right}."
+        if absolute(float(g.sum()) - 1) < 1e-6:
+            return f"your result is normalised over the whole array; {right}."
+    return ""
+
+
+def min_size(a: ndarray) -> int:
+    return a.shape[0] if a.shape[0] < a.shape[1] else a.shape[1]
+
+
+def _scrambled(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size < 2:
+        return ""
+    a, b = g.ravel().copy(), e.ravel().copy()
+    a.sort()
+    b.sort()
+    if _same(a, b):
+        return ("the right values in the wrong places: a reshape that mixes up the order (to make one column per "
+                "example, images.reshape(m, -1).T keeps each example together; images.reshape(-1, m) does not).")
+    return ""
+
+
+def _offset(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size < 2:
+        return ""
+    d = g - e
+    if _same(d, 0 * d + float(d.ravel()[0])):
+        return f"every value is off by the same amount ({float(d.ravel()[0]):.6g}): a missing or extra term (+ b?)."
+    if d.ndim == 2 and d.shape[1] > 1 and d.shape[0] > 1 and _same(d, 0 * d + d[:, :1]):
+        return "each row is off by its own constant: a missing or extra column vector added to every column (+ b?)."
+    return ""
+
+
+_DETECTORS = (_not_finite, _integers, _all_zero, _sign, _one_minus, _factor, _transposed, _normalised_over,
+              _scrambled, _offset)
