@@ -118,7 +118,8 @@ def is_type(got: Any, expected_type: Any, name: str) -> None:
             ok = True
     if not ok:
         names = " or ".join(type_name(t) if isinstance(t, type) else repr(t) for t in wanted)
-        fail(f"{name} should be a {names}, but it is {describe(got)}.")
+        mistake = _diagnose.type_mistake(got, wanted)
+        fail(f"{name} should be a {names}, but it is {describe(got)}." + (f"\n{mistake}" if mistake else ""))
 
 
 def _is_number(value: Any) -> bool:

@@ -171,7 +171,8 @@ def unchanged(before: Any, after: Any, name: str) -> None:
         if not (is_array(after) and arrays_equal(before, after, equal_nan=True)):
             fail(
                 f"Your function modified its input {name}. Work on a copy (or build a new array) "
-                "instead of changing the caller's data in place."
+                "instead of changing the caller's data in place.\nLikely mistake: an in-place update of the "
+                "caller's array (w -= ..., A[A < 0] = 0, np.maximum(Z, 0, out=Z)): copy it first (w = w.copy())."
             )
     elif isinstance(before, Mapping):
         if type(after) is not dict or set(before) != set(after):

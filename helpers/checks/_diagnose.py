@@ -25,7 +25,9 @@ from ._pristine import (
     isfinite,
     isnan,
     len,
+    list,
     ndarray,
+    range,
     tuple,
     type,
 )
@@ -80,7 +82,8 @@ def _shape_mistake(got_shape: tuple, expected_shape: tuple, got: Any, expected: 
             return f"{PREFIX}your result is the transpose of the expected one (rows and columns swapped)."
         return (f"{PREFIX}rows and columns are swapped (shape {got_shape} instead of {expected_shape}): a transposed "
                 "factor (W.T?) or a product in the wrong order (X @ W instead of W @ X).")
-    if len(got_shape) == 2 and len(expected_shape) == 2 and 1 in got_shape and 1 in expected_shape:
+    if (len(got_shape) == 2 and len(expected_shape) == 2 and 1 in got_shape and 1 in expected_shape
+            and got_shape.index(1) != expected_shape.index(1)):
         return (f"{PREFIX}a reduction over the other axis (shape {got_shape} instead of {expected_shape}): "
                 "axis=0 sums down the columns, axis=1 along the rows.")
     if len(got_shape) == 0 and len(expected_shape) >= 1:
@@ -88,9 +91,34 @@ def _shape_mistake(got_shape: tuple, expected_shape: tuple, got: Any, expected: 
                 "give np.sum or np.mean an axis (and keepdims=True).")
     if len(expected_shape) == 0 and len(got_shape) >= 1:
         return f"{PREFIX}an array where one number is asked: a missing reduction (np.sum, np.mean) or float(...)?"
+    if len(got_shape) == len(expected_shape) >= 1:
+        differ = [i for i in range(len(got_shape)) if got_shape[i] != expected_shape[i]]
+        if len(differ) == 1:
+            axis = differ[0]
+            return (f"{PREFIX}axis {axis} has {got_shape[axis]} entries instead of {expected_shape[axis]}: a size "
+                    "taken from the wrong axis or the wrong input (X.shape[0] for X.shape[1], the training set for "
+                    "the test set), or a value recorded too often or too rarely?")
     if _size(got_shape) == _size(expected_shape) and got_shape != expected_shape:
         return (f"{PREFIX}the right number of values in the wrong shape {got_shape}: check the reshape "
                 f"(the result must be {expected_shape}).")
+    return ""
+
+
+def type_mistake(got: Any, wanted: tuple) -> str:
+    """The likely mistake when ``got`` is not of a type in ``wanted`` (``is_type``), or ``""``."""
+    try:
+        if type(got) is ndarray:
+            if float in wanted and got.size == 1:
+                return (f"{PREFIX}an array of shape {got.shape} where one number is asked: take the number out "
+                        "with float(...) or .item() (np.squeeze alone keeps an array when the shape is not 1x1).")
+            if float in wanted:
+                return f"{PREFIX}an array where one number is asked: a missing reduction (np.sum, np.mean)?"
+            if list in wanted:
+                return f"{PREFIX}a NumPy array where a list is asked: return the list itself, not np.array(...)."
+        if got is None:
+            return f"{PREFIX}a missing return: the function ends without returning its result."
+    except Exception:  # noqa: BLE001 - see value_mistake
+        pass
     return ""
 
 
@@ -148,7 +176,7 @@ def _sign(got: Any, g: ndarray, e: ndarray) -> str:
 
 
 def _one_minus(got: Any, g: ndarray, e: ndarray) -> str:
-    inside = e.size >= 2 and bool(array_all((e >= 0) & (e <= 1)))
+    inside = e.size >= 2 and float(e.max()) > float(e.min()) and bool(array_all((e >= 0) & (e <= 1)))
     if inside and not _same(e, 1 - e) and _same(g, 1 - e):
         return ("your values are 1 minus the expected ones: a sign inside the exponent (np.exp(z) for np.exp(-z)), "
                 "or the two classes swapped (a comparison the wrong way round)?")
@@ -229,5 +257,64 @@ def _offset(got: Any, g: ndarray, e: ndarray) -> str:
     return ""
 
 
-_DETECTORS = (_not_finite, _integers, _all_zero, _sign, _one_minus, _factor, _transposed, _normalised_over,
-              _scrambled, _offset)
+def _reciprocal(got: Any, g: ndarray, e: ndarray) -> str:
+    if bool(array_all(absolute(e) > ATOL)) and not _same(e, 1 / e) and _same(g, 1 / e):
+        return ("your result is 1 divided by the expected one: a fraction upside down, or operator precedence "
+                "(1 / 1 + np.exp(-z) is 1 + np.exp(-z); write 1 / (1 + np.exp(-z))).")
+    return ""
+
+
+def _power(got: Any, g: ndarray, e: ndarray) -> str:
+    if not bool(array_all(e > ATOL)) or _same(e, e * e):
+        return ""
+    if _same(g, e * e):
+        return "your result is the square of the expected one: a square too many (or a missing square root)?"
+    if bool(array_all(g >= 0)) and _same(g * g, e):
+        return "your result is the square root of the expected one: np.sqrt (or a norm) where a sum of squares is asked?"
+    return ""
+
+
+#: Ratios between two logarithms or two conventions that a whole-number test would miss.
+KNOWN_RATIOS = ((0.4342944819032518, "np.log10 where the natural logarithm np.log is asked"),
+                (1.4426950408889634, "np.log2 where the natural logarithm np.log is asked"),
+                (0.5, "a factor 1/2 too many (or the 2 of a derivative forgotten)"))
+
+
+def _known_ratio(got: Any, g: ndarray, e: ndarray) -> str:
+    for ratio, cause in KNOWN_RATIOS:
+        if bool((absolute(e) > ATOL).any()) and _same(g, ratio * e):
+            return f"your result is the expected one times {ratio:.6g}: {cause}?"
+    return ""
+
+
+def _probabilities(got: Any, g: ndarray, e: ndarray) -> str:
+    labels = bool(array_all((e == 0) | (e == 1)))
+    if labels and bool(array_all((g >= 0) & (g <= 1))) and bool(((g > 0) & (g < 1)).any()):
+        return "probabilities where 0/1 predictions are asked: threshold them (1.0 where A > 0.5, else 0.0)."
+    return ""
+
+
+def _constant(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size > 1 and float(g.max()) == float(g.min()) and float(e.max()) > float(e.min()):
+        return (f"every value of your result is {float(g.ravel()[0]):.6g}, where the expected ones differ: a "
+                "comparison that is always true (or false), a threshold on the wrong quantity, or one value "
+                "broadcast everywhere?")
+    return ""
+
+
+def _scaled_rows_or_columns(got: Any, g: ndarray, e: ndarray) -> str:
+    if g.ndim != 2 or g.shape[0] < 2 or g.shape[1] < 2 or not bool(array_all(absolute(e) > ATOL)):
+        return ""
+    ratio = g / e
+    if _same(ratio, 0 * ratio + ratio[:, :1]):
+        return ("each row is the expected row times its own factor: the right direction, the wrong normalisation "
+                "(which norm, over which axis, a missing square root or keepdims=True?).")
+    if _same(ratio, 0 * ratio + ratio[:1, :]):
+        return ("each column is the expected column times its own factor: a division by a rank-1 array that "
+                "broadcasts along the wrong axis (a missing keepdims=True), or a normalisation over the wrong axis?")
+    return ""
+
+
+_DETECTORS = (_not_finite, _integers, _all_zero, _sign, _one_minus, _probabilities, _known_ratio, _factor,
+              _reciprocal, _power, _transposed, _normalised_over, _scrambled, _scaled_rows_or_columns, _constant,
+              _offset)

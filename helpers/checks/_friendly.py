@@ -122,4 +122,5 @@ def explain(function_name: str, error_name: str, error_message: str) -> str:
     one fits."""
     text = f"{error_name}: {error_message}" if error_message else error_name
     hint = hint_for(text)
-    return f"Your function {function_name} stopped with an error: {text}" + (f"\nHint: {hint}" if hint else "")
+    first = f"Your function {function_name} stopped with an error: {text}"
+    return first + (f"\nLikely mistake: {hint}" if hint else "")
