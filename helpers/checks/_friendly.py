@@ -37,7 +37,7 @@ HINTS: tuple[tuple[str, str], ...] = (
      "to 0?"),
     (r"cannot reshape array of size",
      "the new shape does not hold the same number of values as the array: check the sizes you reshape to."),
-    (r"only (length|size)-1 arrays can be converted to Python scalars",
+    (r"only (length-1|size-1|0-dimensional) arrays can be converted to Python scalars",
      "a function from math (math.exp, math.log) or float() was given a whole array: use NumPy's (np.exp, np.log)."),
     (r"truth value of an array with more than one element is ambiguous",
      "an if, and, or, or not on a whole array: compare element-wise with np.where, np.maximum, & or |."),
@@ -82,7 +82,7 @@ def friendly_error(function_name: str, error: BaseException) -> BaseException:
     with a friendly message, or ``error`` itself for errors the checks do not rewrite (their own, or a class
     defined by student code, whose behaviour they do not rely on)."""
     cls = type(error)
-    if isinstance(error, CheckFailed) or cls not in TRUSTED_TYPES:
+    if isinstance(error, CheckFailed) or (cls not in TRUSTED_TYPES and cls not in NUMPY_ERRORS):
         return error
     try:
         if cls not in _CLASSES:
@@ -90,9 +90,30 @@ def friendly_error(function_name: str, error: BaseException) -> BaseException:
         message = str(error)
         if len(message) > 600:
             message = message[:600] + "..."
-        return _CLASSES[cls]("\n" + explain(function_name, cls.__name__, message) + "\n")
+        text = "\n" + explain(function_name, cls.__name__, message) + "\n"
+        try:
+            return _CLASSES[cls](text)
+        except Exception:  # noqa: BLE001 - a class whose constructor wants more (NumPy's casting errors)
+            friendly = BaseException.__new__(_CLASSES[cls], text)
+            BaseException.__init__(friendly, text)
+            return friendly
     except Exception:  # noqa: BLE001 - an odd error (its own constructor, its text) stays as it was raised
         return error
+
+
+def _numpy_errors() -> frozenset:
+    """NumPy's own exception classes (its casting and axis errors), found when the checks are imported."""
+    found, todo = set(), [Exception]
+    while todo:
+        cls = todo.pop()
+        for sub in type.__subclasses__(cls):
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return frozenset(c for c in found if type(c.__module__) is str and c.__module__.split(".")[0] == "numpy")
+
+
+NUMPY_ERRORS = _numpy_errors()
 
 
 def _student_line(error: BaseException | None) -> str:
