@@ -39,6 +39,7 @@ from ._pristine import (
     catch_warnings,
     deepcopy,
     dict,
+    dict_items,
     enumerate,
     errstate,
     isinstance,
@@ -63,6 +64,7 @@ __all__ = [
     "equal",
     "is_type",
     "matches_reference",
+    "mistakes",
     "passed",
     "shape",
     "unchanged",
@@ -190,6 +192,23 @@ def matches_reference(
         _compare.verdict(got, after_args, after_kwargs, args, kwargs, expected, name, where, rtol, atol)
 
 
+def mistakes(function_name: str, catalogue: Mapping[str, Callable]) -> None:
+    """Name the known mistakes of an exercise: ``{description: function computing the wrong result}``.
+
+    When a hidden case of ``function_name`` fails, each mistake is computed on the same inputs; if the student's
+    result is one of them, the message ends with ``Likely mistake: <description>``. The descriptions are written
+    for students (what went wrong and what is right), for instance::
+
+        check.mistakes("softmax", {
+            "softmax normalises over the whole matrix; each column must sum to 1 (axis=0, keepdims=True)":
+                lambda Z: np.exp(Z) / np.sum(np.exp(Z)),
+        })
+    """
+    if type(function_name) is not str:
+        raise TypeError("check.mistakes takes the function's name (a string) and a dict of mistakes")
+    _diagnose.CATALOGUE[function_name] = {str(k): v for k, v in dict_items(dict(catalogue))}
+
+
 def passed(what: str) -> None:
     """Print the verdict students look for after a test cell."""
     print(f"\u2705 {what}: all visible tests passed.")
@@ -210,7 +229,7 @@ _seal.capture(
     sys.modules[__name__], tuple(__all__),
     functions={"call": call, "close": close, "equal": equal, "shape": shape, "is_type": is_type,
                "unchanged": unchanged, "matches_reference": matches_reference, "describe": describe,
-               "passed": passed, "fail": fail, "snapshot": snapshot, "compare": _compare.compare,
+               "passed": passed, "mistakes": mistakes, "fail": fail, "snapshot": snapshot, "compare": _compare.compare,
                "close_values": _compare.close, "verdict": _compare.verdict, "request": _protocol.request,
                "wire": _protocol.wire_snapshot},
     modules=_MODULES)

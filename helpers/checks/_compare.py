@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._diagnose import shape_mistake, value_mistake
-from ._errors import fail
+from ._diagnose import PREFIX as DIAGNOSIS
+from ._diagnose import case_mistake, shape_mistake, value_mistake
+from ._errors import CheckFailed, fail
 from ._pristine import (
     NUMPY_SCALARS,
     PLAIN_SCALARS,
@@ -218,7 +219,16 @@ def verdict(got, after_args, after_kwargs, args, kwargs, expected, name, where, 
     ``got`` is the student's snapshotted result, ``after_args``/``after_kwargs`` the snapshotted inputs after the
     student's call, ``args``/``kwargs`` the inputs as the test made them, ``expected`` the reference's result.
     """
-    compare(got, expected, where, rtol, atol)
+    try:
+        compare(got, expected, where, rtol, atol)
+    except CheckFailed as failure:
+        message = str(failure)
+        if DIAGNOSIS in message:
+            raise
+        mistake = case_mistake(name, args, kwargs, got, expected)
+        if not mistake:
+            raise
+        fail(message.strip("\n") + "\n" + mistake)
     for i, (before, after) in enumerate(zip(args, after_args)):
         unchanged(before, after, f"argument {i + 1} of {name}")
     for key in kwargs:

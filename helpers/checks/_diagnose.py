@@ -15,22 +15,39 @@ from __future__ import annotations
 from typing import Any
 
 from ._pristine import (
+    BaseException,
     Exception,
     absolute,
+    arctan,
     array_all,
     asarray,
+    catch_warnings,
+    deepcopy,
+    dict,
+    dict_items,
     errstate,
+    exp,
     float,
     int,
     isfinite,
     isnan,
     len,
     list,
+    log1p,
+    maximum,
+    minimum,
     ndarray,
     range,
+    sign,
+    simplefilter,
+    sinh,
+    str,
+    tan,
+    tanh,
     tuple,
     type,
 )
+from ._snapshot import snapshot
 
 PREFIX = "Likely mistake: "
 #: How close two floats must be to count as the same value here (looser than a test's tolerance: a mistake's
@@ -318,3 +335,107 @@ def _scaled_rows_or_columns(got: Any, g: ndarray, e: ndarray) -> str:
 _DETECTORS = (_not_finite, _integers, _all_zero, _sign, _one_minus, _probabilities, _known_ratio, _factor,
               _reciprocal, _power, _transposed, _normalised_over, _scrambled, _scaled_rows_or_columns, _constant,
               _offset)
+
+
+# --- with the case's inputs: a known wrong function, or a mistake of the exercise's catalogue ----------------------
+#: What a wrong elementwise function computes instead of the one asked for, by description.
+def _sigmoid(z):
+    return 1 / (1 + exp(-z))
+
+
+ELEMENTWISE: tuple = (
+    ("max(Z, 0), a ReLU", lambda z: maximum(z, 0)),
+    ("|Z|, the absolute value (a ReLU keeps 0 for negative inputs)", absolute),
+    ("Z itself (no activation applied)", lambda z: z + 0),
+    ("a leaky ReLU with slope 0.01", lambda z: maximum(z, 0.01 * z)),
+    ("a leaky ReLU with slope 0.1", lambda z: maximum(z, 0.1 * z)),
+    ("min(Z, 0) (np.minimum where np.maximum is meant)", lambda z: minimum(z, 0)),
+    ("a ReLU clipped at 1", lambda z: minimum(maximum(z, 0), 1)),
+    ("tanh(Z)", tanh),
+    ("sigmoid(Z)", _sigmoid),
+    ("softplus log(1 + exp(Z))", lambda z: log1p(exp(z))),
+    ("sinh(Z)", sinh),
+    ("arctan(Z)", arctan),
+    ("tan(Z)", tan),
+    ("exp(Z)", exp),
+    ("the step 1 where Z > 0 (a mask, or the ReLU's derivative)", lambda z: (z > 0) * 1.0),
+    ("the step 1 where Z >= 0 (the derivative at 0 is 0 here)", lambda z: (z >= 0) * 1.0),
+    ("sign(Z)", sign),
+    ("sigmoid(Z) * (1 - sigmoid(Z)), the sigmoid's derivative", lambda z: _sigmoid(z) * (1 - _sigmoid(z))),
+    ("1 - tanh(Z)**2, the tanh's derivative", lambda z: 1 - tanh(z) ** 2),
+    ("1 - tanh(Z) (the derivative is 1 - tanh(Z)**2)", lambda z: 1 - tanh(z)),
+    ("Z * (1 - Z), the sigmoid's derivative written for an activation A, not for Z", lambda z: z * (1 - z)),
+    ("1 - Z**2, the tanh's derivative written for an activation A, not for Z", lambda z: 1 - z * z),
+)
+
+#: The exercises' catalogues of known mistakes, by function name: ``{description: function}`` (see
+#: :func:`helpers.checks.mistakes`). Filled by the notebook's catalogue cells, in the kernel that runs them.
+CATALOGUE: dict = {}
+
+
+def case_mistake(name: str, args: tuple, kwargs: dict, got: Any, expected: Any) -> str:
+    """The likely mistake of a failed case, from its inputs: a known mistake of the exercise's catalogue whose
+    result on these inputs is ``got``, or (for a function of one array) a known wrong elementwise function.
+    ``""`` when none matches."""
+    try:
+        with catch_warnings():
+            simplefilter("ignore")
+            with errstate(all="ignore"):
+                return _catalogue_match(name, args, kwargs, got, expected) or _elementwise_match(args, kwargs, got,
+                                                                                                 expected)
+    except BaseException:  # noqa: BLE001 - a courtesy: never let a diagnosis hide the verdict
+        return ""
+
+
+def _matches(got: Any, candidate: Any, expected: Any) -> bool:
+    """``got`` is ``candidate`` (the same numbers, same shapes), and ``candidate`` is not the right answer."""
+    return _equal_values(got, candidate) and not _equal_values(candidate, expected)
+
+
+def _equal_values(a: Any, b: Any) -> bool:
+    if type(a) is dict or type(b) is dict:
+        if type(a) is not dict or type(b) is not dict or len(a) != len(b):
+            return False
+        for key, value in dict_items(b):
+            if key not in a or not _equal_values(a[key], value):
+                return False
+        return True
+    if type(a) in (tuple, list) or type(b) in (tuple, list):
+        if type(a) not in (tuple, list) or type(b) not in (tuple, list) or len(a) != len(b):
+            return False
+        for i in range(len(a)):
+            if not _equal_values(a[i], b[i]):
+                return False
+        return True
+    try:
+        x, y = asarray(a), asarray(b)
+        if x.shape != y.shape or x.dtype.kind not in "fiub" or y.dtype.kind not in "fiub":
+            return False
+        return _same(x.astype("float64").reshape(-1), y.astype("float64").reshape(-1))
+    except Exception:  # noqa: BLE001 - values that are not numbers are not a match
+        return False
+
+
+def _catalogue_match(name: str, args: tuple, kwargs: dict, got: Any, expected: Any) -> str:
+    for description, function in dict_items(CATALOGUE.get(name, {})):
+        try:
+            candidate = snapshot(function(*deepcopy(args), **deepcopy(dict(kwargs))))
+        except Exception:  # noqa: BLE001 - a mistake that does not apply to these inputs
+            continue
+        if _matches(got, candidate, expected):
+            return PREFIX + str(description)
+    return ""
+
+
+def _elementwise_match(args: tuple, kwargs: dict, got: Any, expected: Any) -> str:
+    if len(args) != 1 or kwargs or type(args[0]) is not ndarray or type(got) is not ndarray:
+        return ""
+    z = args[0]
+    if z.dtype.kind not in "fiu" or got.shape != z.shape or z.size < 2:
+        return ""
+    z = z.astype("float64")
+    for description, function in ELEMENTWISE:
+        candidate = function(z)
+        if _matches(got, candidate, expected):
+            return f"{PREFIX}your function computes {description} instead of what is asked."
+    return ""
