@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._diagnose import PREFIX as DIAGNOSIS
-from ._diagnose import case_mistake, shape_mistake, value_mistake
+from ._diagnose import case_mistake, dtype_mistake, modified_input, order_mistake, shape_mistake, value_mistake
 from ._errors import CheckFailed, fail
 from ._pristine import (
     NUMPY_SCALARS,
@@ -98,7 +98,7 @@ def close(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
     # Booleans stand for 0/1 labels (say, predictions); anything else must be numeric.
     zero_one = expected.dtype.kind in "fiub" and array_all((expected == 0) | (expected == 1))
     if got.dtype.kind not in ("fiub" if zero_one else "fiu"):
-        fail(f"{name} should hold numbers, but its dtype is {got.dtype}.")
+        fail(f"{name} should hold numbers, but its dtype is {got.dtype}.{_line(dtype_mistake(got, expected))}")
     ok = isclose(got, expected, rtol, atol)
     if not array_all(ok):
         bad = argwhere(logical_not(ok))
@@ -108,7 +108,8 @@ def close(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
             f"{name} has {len(bad)} wrong entr{'y' if len(bad) == 1 else 'ies'} out of {expected.size}.\n"
             f"  first wrong entry at index {first}: expected {expected[first].item()!r}, "
             f"got {got[first].item()!r}{nan_note}\n"
-            f"  expected:\n{format_value(expected)}\n  got:\n{format_value(got)}{_line(value_mistake(got, expected))}"
+            f"  expected:\n{format_value(expected)}\n  got:\n{format_value(got)}"
+            f"{_line(modified_input(name) or value_mistake(got, expected))}"
         )
 
 
@@ -157,13 +158,15 @@ def all_true(values) -> bool:
 def equal(got: Any, expected: Any, name: str) -> None:
     """``got`` must equal ``expected`` exactly (ints, strings, tuples and other plain values), of the same type."""
     if type(got) is not type(expected) and not (is_real_scalar(got) and is_real_scalar(expected)):
-        fail(f"{name} should be {format_value(expected)} ({type_name(type(expected))}), but it is {describe(got)}.")
+        fail(f"{name} should be {format_value(expected)} ({type_name(type(expected))}), but it is {describe(got)}."
+             f"{_line(order_mistake(got, expected))}")
     if is_array(expected):
         shape(got, expected.shape, name)
         if not arrays_equal(got, expected):
             fail(f"{name} is wrong.\n  expected:\n{format_value(expected)}\n  got:\n{format_value(got)}")
     elif not plain_equal(got, expected):
-        fail(f"{name} is wrong.\n  expected: {format_value(expected)}\n  got:      {format_value(got)}")
+        fail(f"{name} is wrong.\n  expected: {format_value(expected)}\n  got:      {format_value(got)}"
+             f"{_line(order_mistake(got, expected) or value_mistake(got, expected))}")
 
 
 def unchanged(before: Any, after: Any, name: str) -> None:
@@ -222,13 +225,12 @@ def verdict(got, after_args, after_kwargs, args, kwargs, expected, name, where, 
     try:
         compare(got, expected, where, rtol, atol)
     except CheckFailed as failure:
-        message = str(failure)
-        if DIAGNOSIS in message:
-            raise
+        # A mistake recognised from the case's inputs is more precise than one guessed from the values alone.
         mistake = case_mistake(name, args, kwargs, got, expected)
         if not mistake:
             raise
-        fail(message.strip("\n") + "\n" + mistake)
+        lines = [line for line in str(failure).strip("\n").splitlines() if not line.startswith(DIAGNOSIS)]
+        fail("\n".join(lines) + "\n" + mistake)
     for i, (before, after) in enumerate(zip(args, after_args)):
         unchanged(before, after, f"argument {i + 1} of {name}")
     for key in kwargs:

@@ -19,6 +19,7 @@ from ._pristine import (
     Exception,
     absolute,
     arctan,
+    arctanh,
     array_all,
     asarray,
     catch_warnings,
@@ -27,12 +28,14 @@ from ._pristine import (
     dict_items,
     errstate,
     exp,
+    expm1,
     float,
     int,
     isfinite,
     isnan,
     len,
     list,
+    log,
     log1p,
     maximum,
     minimum,
@@ -41,6 +44,7 @@ from ._pristine import (
     sign,
     simplefilter,
     sinh,
+    sorted,
     str,
     tan,
     tanh,
@@ -119,6 +123,43 @@ def _shape_mistake(got_shape: tuple, expected_shape: tuple, got: Any, expected: 
         return (f"{PREFIX}the right number of values in the wrong shape {got_shape}: check the reshape "
                 f"(the result must be {expected_shape}).")
     return ""
+
+
+def dtype_mistake(got: Any, expected: Any) -> str:
+    """The likely mistake when an array's dtype is not numeric where numbers are asked, or ``""``."""
+    try:
+        if got.dtype.kind == "b":
+            return (f"{PREFIX}booleans (the result of a comparison such as Z > 0) where numbers are asked: turn them "
+                    "into numbers (* 1.0, .astype(float)), or keep the values with np.where or np.maximum.")
+    except Exception:  # noqa: BLE001 - see value_mistake
+        pass
+    return ""
+
+
+def modified_input(name: str) -> str:
+    """For a check that an input is unchanged (its name says "must not change"): the in-place update to blame."""
+    if "must not change" in name:
+        return (f"{PREFIX}an in-place update of the caller's array (x -= ..., x[x < 0] = 0, x /= ...): work on a copy "
+                "(x = x.copy()) or build a new array.")
+    return ""
+
+
+def order_mistake(got: Any, expected: Any) -> str:
+    """The likely mistake when a tuple or list differs from the expected one, or ``""``."""
+    try:
+        if type(got) in (tuple, list) and type(expected) in (tuple, list) and len(got) == len(expected) > 1:
+            if type(got) is not type(expected):
+                return (f"{PREFIX}a {type(got).__name__} where a {type(expected).__name__} is asked: "
+                        f"return {'(a, b, c)' if type(expected) is tuple else '[a, b, c]'}.")
+            if sorted_values(got) == sorted_values(expected) and got != expected:
+                return f"{PREFIX}the right values in the wrong order: check the order asked for."
+    except Exception:  # noqa: BLE001 - see value_mistake
+        pass
+    return ""
+
+
+def sorted_values(values: Any) -> list:
+    return sorted(repr(v) for v in values)
 
 
 def type_mistake(got: Any, wanted: tuple) -> str:
@@ -332,8 +373,46 @@ def _scaled_rows_or_columns(got: Any, g: ndarray, e: ndarray) -> str:
     return ""
 
 
+def _wrong_only_at_zero(got: Any, g: ndarray, e: ndarray) -> str:
+    wrong = absolute(g - e) > ATOL + RTOL * absolute(e)
+    if e.size > 1 and bool(wrong.any()) and bool(array_all(e[wrong] == 0)) and bool((e != 0).any()):
+        return ("your result is right wherever the answer is nonzero and wrong only where it is 0: the case of "
+                "negative (or zero) inputs, where a ReLU and its slope are 0?")
+    return ""
+
+
+def _capped(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size < 2:
+        return ""
+    top, bottom = float(g.max()), float(g.min())
+    if float(e.max()) > top and _same(g, minimum(e, top)):
+        return f"your result is the answer capped at {top:.6g}: the large values are cut off (a clip or a minimum too many)."
+    if float(e.min()) < bottom and _same(g, maximum(e, bottom)):
+        return (f"your result is the answer floored at {bottom:.6g}: the small values are cut off (a clip or a maximum "
+                "too many).")
+    return ""
+
+
+def _other_activation(got: Any, g: ndarray, e: ndarray) -> str:
+    """The answer of an invertible activation gives back its input; a known wrong function of that input may be
+    what the student computed (tanh for sigmoid, sinh for tanh, ReLU for softplus...)."""
+    if e.size < 2 or float(e.max()) == float(e.min()):
+        return ""
+    for name, forward, inverse, inside in INVERTIBLE:
+        if not bool(array_all(inside(e))):
+            continue
+        z = inverse(e)
+        if not (bool(array_all(isfinite(z))) and _same(forward(z), e)):
+            continue
+        for description, function in ELEMENTWISE:
+            candidate = function(z)
+            if _matches(g, candidate, e):
+                return f"your function computes {description} where {name} is asked."
+    return ""
+
+
 _DETECTORS = (_not_finite, _integers, _all_zero, _sign, _one_minus, _probabilities, _known_ratio, _factor,
-              _reciprocal, _power, _transposed, _normalised_over, _scrambled, _scaled_rows_or_columns, _constant,
+              _reciprocal, _power, _wrong_only_at_zero, _capped, _other_activation, _transposed, _normalised_over, _scrambled, _scaled_rows_or_columns, _constant,
               _offset)
 
 
@@ -344,8 +423,8 @@ def _sigmoid(z):
 
 
 ELEMENTWISE: tuple = (
-    ("max(Z, 0), a ReLU", lambda z: maximum(z, 0)),
-    ("|Z|, the absolute value (a ReLU keeps 0 for negative inputs)", absolute),
+    ("the ReLU max(Z, 0)", lambda z: maximum(z, 0)),
+    ("the absolute value |Z| (a ReLU gives 0 for negative inputs)", absolute),
     ("Z itself (no activation applied)", lambda z: z + 0),
     ("a leaky ReLU with slope 0.01", lambda z: maximum(z, 0.01 * z)),
     ("a leaky ReLU with slope 0.1", lambda z: maximum(z, 0.1 * z)),
@@ -355,17 +434,25 @@ ELEMENTWISE: tuple = (
     ("sigmoid(Z)", _sigmoid),
     ("softplus log(1 + exp(Z))", lambda z: log1p(exp(z))),
     ("sinh(Z)", sinh),
+    ("tanh(Z / 2) (half the argument)", lambda z: tanh(z / 2)),
     ("arctan(Z)", arctan),
     ("tan(Z)", tan),
     ("exp(Z)", exp),
     ("the step 1 where Z > 0 (a mask, or the ReLU's derivative)", lambda z: (z > 0) * 1.0),
     ("the step 1 where Z >= 0 (the derivative at 0 is 0 here)", lambda z: (z >= 0) * 1.0),
     ("sign(Z)", sign),
-    ("sigmoid(Z) * (1 - sigmoid(Z)), the sigmoid's derivative", lambda z: _sigmoid(z) * (1 - _sigmoid(z))),
-    ("1 - tanh(Z)**2, the tanh's derivative", lambda z: 1 - tanh(z) ** 2),
+    ("the sigmoid's derivative sigmoid(Z) * (1 - sigmoid(Z))", lambda z: _sigmoid(z) * (1 - _sigmoid(z))),
+    ("the tanh's derivative 1 - tanh(Z)**2", lambda z: 1 - tanh(z) ** 2),
     ("1 - tanh(Z) (the derivative is 1 - tanh(Z)**2)", lambda z: 1 - tanh(z)),
-    ("Z * (1 - Z), the sigmoid's derivative written for an activation A, not for Z", lambda z: z * (1 - z)),
-    ("1 - Z**2, the tanh's derivative written for an activation A, not for Z", lambda z: 1 - z * z),
+    ("Z * (1 - Z) (the sigmoid's derivative written for an activation A, not for Z)", lambda z: z * (1 - z)),
+    ("1 - Z**2 (the tanh's derivative written for an activation A, not for Z)", lambda z: 1 - z * z),
+)
+
+#: Activations whose input can be read back from their output: (name, function, inverse, where the inverse holds).
+INVERTIBLE: tuple = (
+    ("sigmoid(Z)", _sigmoid, lambda a: log(a / (1 - a)), lambda a: (a > 0) & (a < 1)),
+    ("tanh(Z)", tanh, arctanh, lambda a: (a > -1) & (a < 1)),
+    ("softplus log(1 + exp(Z))", lambda z: log1p(exp(z)), lambda a: log(expm1(a)), lambda a: a > 0),
 )
 
 #: The exercises' catalogues of known mistakes, by function name: ``{description: function}`` (see

@@ -115,6 +115,9 @@ sign = np.sign
 arctan = np.arctan
 sinh = np.sinh
 tan = np.tan
+log = np.log
+expm1 = np.expm1
+arctanh = np.arctanh
 
 #: NumPy's scalar types (np.float64, np.int32, np.bool_...), the real classes.
 NUMPY_SCALARS = frozenset(t for t in set(np.sctypeDict.values()) if issubclass(t, generic))

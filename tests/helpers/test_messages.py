@@ -42,6 +42,11 @@ def _diagnosis(got, expected) -> str:
     (1 / SOFTMAX, SOFTMAX, "1 divided by"),
     (np.log10(SOFTMAX), np.log(SOFTMAX), "np.log10"),
     (np.array([[0.2, 0.7, 0.9]]), np.array([[0.0, 1.0, 1.0]]), "probabilities"),
+    (np.abs(X), np.maximum(X, 0), "wrong only where it is 0"),
+    (np.minimum(np.abs(X), 1.0), np.abs(X), "capped at 1"),
+    (X > 0, X, "booleans"),
+    (np.tanh(X), 1 / (1 + np.exp(-X)), "tanh(Z) where sigmoid(Z) is asked"),
+    (np.sinh(X), np.tanh(X), "sinh(Z) where tanh(Z) is asked"),
 ])
 def test_a_wrong_result_names_its_likely_mistake(got, expected, words):
     assert words in _diagnosis(got, expected)
@@ -110,3 +115,30 @@ def test_a_student_defined_error_is_left_as_it_was():
     with pytest.raises(Mine) as failure:
         check.call(f)
     assert type(failure.value) is Mine
+
+
+def test_a_changed_input_names_the_in_place_update():
+    with pytest.raises(CheckFailed, match="Likely mistake: an in-place update"):
+        check.close(np.zeros(3), np.ones(3), "your Z after relu(Z) (it must not change)")
+
+
+def test_tuples_in_the_wrong_order_or_of_the_wrong_kind():
+    with pytest.raises(CheckFailed, match="wrong order"):
+        check.equal((1, 4, 2), (2, 4, 1), "layer_sizes(X, Y)")
+    with pytest.raises(CheckFailed, match="a list where a tuple is asked"):
+        check.equal([2, 4, 1], (2, 4, 1), "layer_sizes(X, Y)")
+
+
+def test_a_hidden_case_names_a_known_wrong_activation_and_a_catalogued_mistake():
+    Z = np.random.default_rng(2).normal(size=(3, 5))
+    with pytest.raises(CheckFailed, match="Likely mistake: your function computes the absolute value"):
+        check.matches_reference(np.abs, lambda z: np.maximum(z, 0), [(Z,)], name="relu")
+
+    def softmax(z):
+        return np.exp(z) / np.exp(z).sum(axis=0, keepdims=True)
+
+    check.mistakes("softmax_demo", {"softmax of the rows, times 2": lambda z: 2 * np.exp(z) / np.exp(z).sum(axis=1,
+                                                                                                          keepdims=True)})
+    with pytest.raises(CheckFailed, match="Likely mistake: softmax of the rows, times 2"):
+        check.matches_reference(lambda z: 2 * np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), softmax, [(Z,)],
+                                name="softmax_demo")
