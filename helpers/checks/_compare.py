@@ -11,7 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._diagnose import PREFIX as DIAGNOSIS
-from ._diagnose import case_mistake, dtype_mistake, modified_input, order_mistake, shape_mistake, value_mistake
+from ._diagnose import (
+    case_mistake,
+    dtype_mistake,
+    modified_input,
+    not_an_array,
+    order_mistake,
+    shape_mistake,
+    value_mistake,
+)
 from ._errors import CheckFailed, fail
 from ._pristine import (
     NUMPY_SCALARS,
@@ -52,7 +60,7 @@ def shape(got: Any, expected_shape: Sequence[int], name: str, expected: Any = No
     """``got`` must be a NumPy array of exactly ``expected_shape`` (``expected``, the values, when they are known)."""
     expected_shape = tuple(expected_shape)
     if not is_array(got):
-        mistake = shape_mistake((), expected_shape) if is_real_scalar(got) else ""
+        mistake = not_an_array(got, expected_shape)
         fail(f"{name} should be a NumPy array of shape {expected_shape}, but it is {describe(got)}.{_line(mistake)}")
     if got.shape != expected_shape:
         mistake = shape_mistake(got.shape, expected_shape, got, expected)
@@ -185,7 +193,8 @@ def unchanged(before: Any, after: Any, name: str) -> None:
             unchanged(before[key], after[key], f"{name}[{key!r}]")
     elif isinstance(before, (list, tuple)):
         if type(after) not in (list, tuple) or len(before) != len(after):
-            fail(f"Your function changed the length of its input {name}.")
+            fail(f"Your function changed the length of its input {name}.\nLikely mistake: the caller's list changed "
+                 "in place (pop, append, del, remove): read it by index, or work on a copy (list(...)).")
         for i, (b, a) in enumerate(zip(before, after)):
             unchanged(b, a, f"{name}[{i}]")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._pristine import (
+    NUMPY_REALS,
     BaseException,
     Exception,
     absolute,
@@ -160,6 +161,18 @@ def order_mistake(got: Any, expected: Any) -> str:
 
 def sorted_values(values: Any) -> list:
     return sorted(repr(v) for v in values)
+
+
+def not_an_array(got: Any, expected_shape: tuple) -> str:
+    """The likely mistake when an array is asked and ``got`` is not one, or ``""``."""
+    if type(got) in (list, tuple):
+        return (f"{PREFIX}a Python {type(got).__name__} where a NumPy array is asked: return np.array(...), or build "
+                "the result with NumPy operations.")
+    if got is None:
+        return f"{PREFIX}a missing return: the function ends without returning its result."
+    if type(got) in (int, float) or type(got) in NUMPY_REALS:
+        return shape_mistake((), expected_shape)
+    return ""
 
 
 def type_mistake(got: Any, wanted: tuple) -> str:
@@ -411,7 +424,27 @@ def _other_activation(got: Any, g: ndarray, e: ndarray) -> str:
     return ""
 
 
-_DETECTORS = (_not_finite, _integers, _all_zero, _sign, _one_minus, _probabilities, _known_ratio, _factor,
+def _should_be_zero(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size > 1 and not bool((e != 0).any()) and bool((g != 0).any()):
+        return ("the answer is all zeros and yours is not: something that starts at 0 (the biases: np.zeros) "
+                "was drawn at random or given a value?")
+    return ""
+
+
+def _dropped_and_scaled(got: Any, g: ndarray, e: ndarray) -> str:
+    kept = g != 0
+    dropped = (~kept) & (e != 0)
+    if e.size < 2 or not bool(dropped.any()) or not bool(kept.any()) or not bool(array_all(e[kept] != 0)):
+        return ""
+    ratios = g[kept] / e[kept]
+    r = float(ratios[0])
+    if absolute(r - 1) > 1e-6 and _same(g[kept], r * e[kept]):
+        return (f"some entries are zeroed and the others multiplied by {r:.6g}: dropout (mask, then divide by "
+                "keep_prob) applied where it does not belong (the output layer?), or with another mask?")
+    return ""
+
+
+_DETECTORS = (_not_finite, _integers, _all_zero, _should_be_zero, _dropped_and_scaled, _sign, _one_minus, _probabilities, _known_ratio, _factor,
               _reciprocal, _power, _wrong_only_at_zero, _capped, _other_activation, _transposed, _normalised_over, _scrambled, _scaled_rows_or_columns, _constant,
               _offset)
 

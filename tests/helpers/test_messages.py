@@ -47,6 +47,9 @@ def _diagnosis(got, expected) -> str:
     (X > 0, X, "booleans"),
     (np.tanh(X), 1 / (1 + np.exp(-X)), "tanh(Z) where sigmoid(Z) is asked"),
     (np.sinh(X), np.tanh(X), "sinh(Z) where tanh(Z) is asked"),
+    (X[:, :1], np.zeros((3, 1)), "the answer is all zeros"),
+    (np.where(X > 0, X / 0.8, 0.0), X, "zeroed and the others multiplied by 1.25"),
+    ([[1.0, 0.0]], np.array([[1.0, 0.0]]), "a Python list where a NumPy array is asked"),
 ])
 def test_a_wrong_result_names_its_likely_mistake(got, expected, words):
     assert words in _diagnosis(got, expected)
