@@ -94,7 +94,7 @@ def friendly_error(function_name: str, error: BaseException) -> BaseException:
         try:
             return _CLASSES[cls](text)
         except Exception:  # noqa: BLE001 - a class whose constructor wants more (NumPy's casting errors)
-            friendly = BaseException.__new__(_CLASSES[cls], text)
+            friendly: BaseException = BaseException.__new__(_CLASSES[cls], text)
             BaseException.__init__(friendly, text)
             return friendly
     except Exception:  # noqa: BLE001 - an odd error (its own constructor, its text) stays as it was raised
