@@ -22,7 +22,9 @@ class CheckFailed(AssertionError):
                 line = f" in line {lineno} of this cell: {text}" if text else ""
         except Exception:  # noqa: BLE001 - a message without its line is better than none
             pass
-        return [f"\x1b[0;31mCheckFailed\x1b[0m{line}", *str(self).strip("\n").splitlines()]
+        # A student's error keeps its own name (ValueError...), see _friendly; a failed check is a CheckFailed.
+        name = type(self).__name__ if isinstance(type(self).__name__, str) else "CheckFailed"
+        return [f"\x1b[0;31m{name}\x1b[0m{line}", *str(self).strip("\n").splitlines()]
 
 
 def student_frames(tb, library_dirs: tuple[str, ...]) -> list[tuple[str, int, str]]:
