@@ -34,18 +34,42 @@ def numerical_gradients(cost: Callable[[dict], float], parameters: Mapping[str, 
     return grads
 
 
+def shape_mismatches(analytic: Mapping[str, np.ndarray], numeric: Mapping[str, np.ndarray],
+                     names: list[str] | None = None) -> list[str]:
+    """The named gradients whose shape differs from their parameter's, in words (``db1 (8,) for b1 (8, 1)``)."""
+    found = []
+    for name in list(names or numeric):
+        got, want = np.shape(analytic[name]), np.shape(numeric[name])
+        if got != want:
+            found.append(f"the gradient for {name} has shape {got} where {name} has shape {want}")
+    return found
+
+
 def relative_error(analytic: Mapping[str, np.ndarray], numeric: Mapping[str, np.ndarray],
                    names: list[str] | None = None) -> float:
-    """‖g − g̃‖ / (‖g‖ + ‖g̃‖) over the named gradients (all of ``numeric`` by default), as one vector."""
+    """‖g − g̃‖ / (‖g‖ + ‖g̃‖) over the named gradients (all of ``numeric`` by default), as one vector.
+
+    A gradient must have the shape of its parameter: when one does not (a rank-1 ``db1`` of shape ``(8,)`` for a
+    ``b1`` of shape ``(8, 1)`` broadcasts into a wrong update), the error is infinite, whatever the values, and
+    :func:`report` says which.
+    """
     names = list(names or numeric)
+    if shape_mismatches(analytic, numeric, names):
+        return float("inf")
     g = np.concatenate([np.asarray(analytic[n], dtype=np.float64).ravel() for n in names])
     g_num = np.concatenate([np.asarray(numeric[n], dtype=np.float64).ravel() for n in names])
     denominator = np.linalg.norm(g) + np.linalg.norm(g_num)
     return 0.0 if denominator == 0 else float(np.linalg.norm(g - g_num) / denominator)
 
 
-def report(error: float, threshold: float = 1e-7) -> str:
-    """A one-line verdict for students."""
+def report(error: float, threshold: float = 1e-7, analytic: Mapping[str, np.ndarray] | None = None,
+           numeric: Mapping[str, np.ndarray] | None = None) -> str:
+    """A one-line verdict for students (with ``analytic`` and ``numeric``, the gradients of the wrong shape named)."""
+    if error == float("inf"):
+        wrong = shape_mismatches(analytic, numeric) if analytic is not None and numeric is not None else []
+        which = "; ".join(wrong) if wrong else "a gradient does not have the shape of its parameter"
+        return (f"\u274c Wrong shapes: {which}. A rank-1 (n,) gradient where the parameter is a column (n, 1) "
+                "broadcasts into a wrong update: keep the axis (keepdims=True).")
     if error < threshold:
         return f"\u2705 Relative error {error:.2e} < {threshold:g}: your backward pass agrees with finite differences."
     if error < 1e-4:

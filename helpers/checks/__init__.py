@@ -30,7 +30,7 @@ import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from . import _compare, _grader, _isolation, _pristine, _protocol, _seal, _snapshot
+from . import _compare, _diagnose, _friendly, _grader, _isolation, _pristine, _protocol, _seal, _snapshot
 from ._errors import CheckFailed, ReferenceUnavailable, fail
 from ._pristine import (
     TRUSTED_TYPES,
@@ -39,6 +39,7 @@ from ._pristine import (
     catch_warnings,
     deepcopy,
     dict,
+    dict_items,
     enumerate,
     errstate,
     isinstance,
@@ -64,6 +65,7 @@ __all__ = [
     "exercise",
     "is_type",
     "matches_reference",
+    "mistakes",
     "passed",
     "score",
     "shape",
@@ -74,7 +76,8 @@ __all__ = [
 def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
     """Call a student's function with warnings silenced and floating-point errors ignored.
 
-    Real exceptions still propagate (and fail the test); warnings such as ``RuntimeWarning: overflow`` do not
+    Real exceptions still propagate (and fail the test), of the same class but with a message that names the
+    function and hints at the usual NumPy causes (:mod:`._friendly`); warnings such as ``RuntimeWarning: overflow`` do not
     reach stderr, where nbgrader would count them as a failure. A function that calls ``sys.exit()`` or raises
     ``KeyboardInterrupt`` fails the test like any other error.
     """
@@ -83,8 +86,11 @@ def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
         with errstate(all="ignore"):
             try:
                 return function(*args, **kwargs)
-            except Exception:
-                raise
+            except Exception as error:
+                friendly = _friendly.friendly_error(_function_name(function), error)
+                if friendly is error:
+                    raise
+                raise friendly from error
             except BaseException as error:  # SystemExit, KeyboardInterrupt, GeneratorExit
                 name = type_name(type(error))
                 raise CheckFailed(
@@ -100,13 +106,15 @@ def describe(value: Any) -> str:
 def is_type(got: Any, expected_type: Any, name: str) -> None:
     """Check that ``got`` is an instance of ``expected_type`` (a class, or a tuple of classes).
 
-    The check looks at the real class of ``got`` (``type(got)``, which no object can fake) and accepts subclasses
+    Where a ``float`` is asked, any real number is one (an ``int``, a NumPy scalar, a 0-d array such as
+    ``np.squeeze(np.array(cost))``): its value is what the other checks judge. Otherwise the check looks at the
+    real class of ``got`` (``type(got)``, which no object can fake) and accepts subclasses
     only from Python and NumPy themselves (``np.float64`` is a ``float``, ``bool`` an ``int``): a subclass defined
     in the notebook, or one of ``numpy.ndarray``, is not the type asked for.
     """
     wanted = expected_type if type(expected_type) is tuple else (expected_type,)
     cls = type(got)
-    ok = False
+    ok = _pristine.float in wanted and _is_number(got)
     for t in wanted:
         if cls is t:
             ok = True
@@ -114,7 +122,16 @@ def is_type(got: Any, expected_type: Any, name: str) -> None:
             ok = True
     if not ok:
         names = " or ".join(type_name(t) if isinstance(t, type) else repr(t) for t in wanted)
-        fail(f"{name} should be a {names}, but it is {describe(got)}.")
+        mistake = _diagnose.type_mistake(got, wanted)
+        fail(f"{name} should be a {names}, but it is {describe(got)}." + (f"\n{mistake}" if mistake else ""))
+
+
+def _is_number(value: Any) -> bool:
+    """A real number in any of the forms NumPy and Python give it (never a bool, never an array of several)."""
+    cls = type(value)
+    if cls is _pristine.ndarray:
+        return value.ndim == 0 and value.dtype.kind in "fiu"
+    return cls in _pristine.REAL_TYPES
 
 
 def shape(got: Any, expected_shape: Sequence[int], name: str) -> None:
@@ -219,6 +236,23 @@ def score() -> float | None:
     return _isolation.score()
 
 
+def mistakes(function_name: str, catalogue: Mapping[str, Callable]) -> None:
+    """Name the known mistakes of an exercise: ``{description: function computing the wrong result}``.
+
+    When a hidden case of ``function_name`` fails, each mistake is computed on the same inputs; if the student's
+    result is one of them, the message ends with ``Likely mistake: <description>``. The descriptions are written
+    for students (what went wrong and what is right), for instance::
+
+        check.mistakes("softmax", {
+            "softmax normalises over the whole matrix; each column must sum to 1 (axis=0, keepdims=True)":
+                lambda Z: np.exp(Z) / np.sum(np.exp(Z)),
+        })
+    """
+    if type(function_name) is not str:
+        raise TypeError("check.mistakes takes the function's name (a string) and a dict of mistakes")
+    _diagnose.CATALOGUE[function_name] = {str(k): v for k, v in dict_items(dict(catalogue))}
+
+
 def passed(what: str) -> None:
     """Print the verdict students look for after a test cell."""
     print(f"\u2705 {what}: all visible tests passed.")
@@ -233,13 +267,14 @@ def _function_name(function: Any) -> str:
 
 
 # --- while grading: these modules are read-only, and what they rely on is watched ---------------------------------
-_MODULES = {m.__name__: m for m in (sys.modules[__name__], _compare, _grader, _isolation, _protocol, _pristine, _seal,
-                                    _snapshot, sys.modules[f"{__name__}._errors"])}
+_MODULES = {m.__name__: m for m in (sys.modules[__name__], _compare, _diagnose, _friendly, _grader, _isolation,
+                                    _protocol, _pristine, _seal, _snapshot, sys.modules[f"{__name__}._errors"])}
 _seal.capture(
     sys.modules[__name__], tuple(__all__),
     functions={"call": call, "close": close, "equal": equal, "shape": shape, "is_type": is_type,
                "unchanged": unchanged, "matches_reference": matches_reference, "describe": describe,
-               "passed": passed, "exercise": exercise, "score": score, "fail": fail, "snapshot": snapshot, "compare": _compare.compare,
+               "passed": passed, "exercise": exercise, "score": score, "mistakes": mistakes, "fail": fail,
+               "snapshot": snapshot, "compare": _compare.compare,
                "close_values": _compare.close, "verdict": _compare.verdict, "request": _protocol.request,
                "wire": _protocol.wire_snapshot},
     modules=_MODULES)

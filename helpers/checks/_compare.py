@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._errors import fail
+from ._diagnose import PREFIX as DIAGNOSIS
+from ._diagnose import (
+    case_mistake,
+    dtype_mistake,
+    modified_input,
+    not_an_array,
+    order_mistake,
+    shape_mistake,
+    value_mistake,
+)
+from ._errors import CheckFailed, fail
 from ._pristine import (
     NUMPY_SCALARS,
     PLAIN_SCALARS,
@@ -46,18 +56,21 @@ from ._pristine import (
 from ._snapshot import describe, format_value, is_array, is_real_scalar
 
 
-def shape(got: Any, expected_shape: Sequence[int], name: str) -> None:
-    """``got`` must be a NumPy array of exactly ``expected_shape``."""
+def shape(got: Any, expected_shape: Sequence[int], name: str, expected: Any = None) -> None:
+    """``got`` must be a NumPy array of exactly ``expected_shape`` (``expected``, the values, when they are known)."""
     expected_shape = tuple(expected_shape)
     if not is_array(got):
-        fail(f"{name} should be a NumPy array of shape {expected_shape}, but it is {describe(got)}.")
+        mistake = not_an_array(got, expected_shape)
+        fail(f"{name} should be a NumPy array of shape {expected_shape}, but it is {describe(got)}.{_line(mistake)}")
     if got.shape != expected_shape:
-        hint = ""
-        if got.ndim == 1 and len(expected_shape) == 2:
-            hint = "\nHint: this is a rank-1 array; use reshape or keepdims=True to keep a column or row."
-        elif got.shape == tuple(reversed(expected_shape)):
-            hint = "\nHint: the shape is transposed."
-        fail(f"{name} has the wrong shape.\n  expected shape: {expected_shape}\n  got shape:      {got.shape}{hint}")
+        mistake = shape_mistake(got.shape, expected_shape, got, expected)
+        fail(f"{name} has the wrong shape.\n  expected shape: {expected_shape}\n  got shape:      {got.shape}"
+             f"{_line(mistake)}")
+
+
+def _line(diagnosis: str) -> str:
+    """A diagnosis as the last line of a message (nothing when there is none)."""
+    return f"\n{diagnosis}" if diagnosis else ""
 
 
 def isclose(got: ndarray, expected: ndarray, rtol: float, atol: float) -> ndarray:
@@ -78,20 +91,22 @@ def close(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
         if is_array(got) and got.ndim == 0 and got.dtype.kind in "fiu":
             got = got[()]
         if not is_real_scalar(got):
-            fail(f"{name} should be a number, like {expected!r}, but it is {describe(got)}.")
+            mistake = shape_mistake(got.shape, ()) if is_array(got) else ""
+            fail(f"{name} should be a number, like {expected!r}, but it is {describe(got)}.{_line(mistake)}")
         try:
             got_value, expected_value = float(got), float(expected)
         except OverflowError:
             fail(f"{name} is too large to be a float: {got!r}.")
         if not isclose_math(got_value, expected_value, rel_tol=rtol, abs_tol=atol):
-            fail(f"{name} has the wrong value.\n  expected: {expected_value!r}\n  got:      {got_value!r}")
+            fail(f"{name} has the wrong value.\n  expected: {expected_value!r}\n  got:      {got_value!r}"
+                 f"{_line(value_mistake(got, expected))}")
         return
     expected = asarray(expected)
-    shape(got, expected.shape, name)
+    shape(got, expected.shape, name, expected)
     # Booleans stand for 0/1 labels (say, predictions); anything else must be numeric.
     zero_one = expected.dtype.kind in "fiub" and array_all((expected == 0) | (expected == 1))
     if got.dtype.kind not in ("fiub" if zero_one else "fiu"):
-        fail(f"{name} should hold numbers, but its dtype is {got.dtype}.")
+        fail(f"{name} should hold numbers, but its dtype is {got.dtype}.{_line(dtype_mistake(got, expected))}")
     ok = isclose(got, expected, rtol, atol)
     if not array_all(ok):
         bad = argwhere(logical_not(ok))
@@ -102,6 +117,7 @@ def close(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
             f"  first wrong entry at index {first}: expected {expected[first].item()!r}, "
             f"got {got[first].item()!r}{nan_note}\n"
             f"  expected:\n{format_value(expected)}\n  got:\n{format_value(got)}"
+            f"{_line(modified_input(name) or value_mistake(got, expected))}"
         )
 
 
@@ -150,13 +166,15 @@ def all_true(values) -> bool:
 def equal(got: Any, expected: Any, name: str) -> None:
     """``got`` must equal ``expected`` exactly (ints, strings, tuples and other plain values), of the same type."""
     if type(got) is not type(expected) and not (is_real_scalar(got) and is_real_scalar(expected)):
-        fail(f"{name} should be {format_value(expected)} ({type_name(type(expected))}), but it is {describe(got)}.")
+        fail(f"{name} should be {format_value(expected)} ({type_name(type(expected))}), but it is {describe(got)}."
+             f"{_line(order_mistake(got, expected))}")
     if is_array(expected):
         shape(got, expected.shape, name)
         if not arrays_equal(got, expected):
             fail(f"{name} is wrong.\n  expected:\n{format_value(expected)}\n  got:\n{format_value(got)}")
     elif not plain_equal(got, expected):
-        fail(f"{name} is wrong.\n  expected: {format_value(expected)}\n  got:      {format_value(got)}")
+        fail(f"{name} is wrong.\n  expected: {format_value(expected)}\n  got:      {format_value(got)}"
+             f"{_line(order_mistake(got, expected) or value_mistake(got, expected))}")
 
 
 def unchanged(before: Any, after: Any, name: str) -> None:
@@ -165,7 +183,8 @@ def unchanged(before: Any, after: Any, name: str) -> None:
         if not (is_array(after) and arrays_equal(before, after, equal_nan=True)):
             fail(
                 f"Your function modified its input {name}. Work on a copy (or build a new array) "
-                "instead of changing the caller's data in place."
+                "instead of changing the caller's data in place.\nLikely mistake: an in-place update of the "
+                "caller's array (w -= ..., A[A < 0] = 0, np.maximum(Z, 0, out=Z)): copy it first (w = w.copy())."
             )
     elif isinstance(before, Mapping):
         if type(after) is not dict or set(before) != set(after):
@@ -174,7 +193,8 @@ def unchanged(before: Any, after: Any, name: str) -> None:
             unchanged(before[key], after[key], f"{name}[{key!r}]")
     elif isinstance(before, (list, tuple)):
         if type(after) not in (list, tuple) or len(before) != len(after):
-            fail(f"Your function changed the length of its input {name}.")
+            fail(f"Your function changed the length of its input {name}.\nLikely mistake: the caller's list changed "
+                 "in place (pop, append, del, remove): read it by index, or work on a copy (list(...)).")
         for i, (b, a) in enumerate(zip(before, after)):
             unchanged(b, a, f"{name}[{i}]")
 
@@ -211,7 +231,15 @@ def verdict(got, after_args, after_kwargs, args, kwargs, expected, name, where, 
     ``got`` is the student's snapshotted result, ``after_args``/``after_kwargs`` the snapshotted inputs after the
     student's call, ``args``/``kwargs`` the inputs as the test made them, ``expected`` the reference's result.
     """
-    compare(got, expected, where, rtol, atol)
+    try:
+        compare(got, expected, where, rtol, atol)
+    except CheckFailed as failure:
+        # A mistake recognised from the case's inputs is more precise than one guessed from the values alone.
+        mistake = case_mistake(name, args, kwargs, got, expected)
+        if not mistake:
+            raise
+        lines = [line for line in str(failure).strip("\n").splitlines() if not line.startswith(DIAGNOSIS)]
+        fail("\n".join(lines) + "\n" + mistake)
     for i, (before, after) in enumerate(zip(args, after_args)):
         unchanged(before, after, f"argument {i + 1} of {name}")
     for key in kwargs:

@@ -15,16 +15,27 @@ class CheckFailed(AssertionError):
         reads the error's name and message, never this."""
         here, line = os.path.dirname(os.path.abspath(__file__)), ""
         try:
-            tb = self.__traceback__
-            while tb is not None:
-                code = tb.tb_frame.f_code
-                if not os.path.abspath(code.co_filename).startswith(here + os.sep):
-                    text = linecache.getline(code.co_filename, tb.tb_lineno).strip()
-                    line = f" in line {tb.tb_lineno} of this cell: {text}" if text else ""
-                tb = tb.tb_next
+            frames = student_frames(self.__traceback__, (here + os.sep,))
+            if frames:
+                filename, lineno, _ = frames[-1]
+                text = linecache.getline(filename, lineno).strip()
+                line = f" in line {lineno} of this cell: {text}" if text else ""
         except Exception:  # noqa: BLE001 - a message without its line is better than none
             pass
-        return [f"\x1b[0;31mCheckFailed\x1b[0m{line}", *str(self).strip("\n").splitlines()]
+        # A student's error keeps its own name (ValueError...), see _friendly; a failed check is a CheckFailed.
+        name = type(self).__name__ if isinstance(type(self).__name__, str) else "CheckFailed"
+        return [f"\x1b[0;31m{name}\x1b[0m{line}", *str(self).strip("\n").splitlines()]
+
+
+def student_frames(tb, library_dirs: tuple[str, ...]) -> list[tuple[str, int, str]]:
+    """(file, line, function) of every frame of a traceback outside ``library_dirs``, outermost first."""
+    frames = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if not os.path.abspath(code.co_filename).startswith(library_dirs):
+            frames.append((code.co_filename, tb.tb_lineno, code.co_name))
+        tb = tb.tb_next
+    return frames
 
 
 class ReferenceUnavailable(RuntimeError):

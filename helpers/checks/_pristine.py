@@ -105,6 +105,19 @@ absolute = np.absolute
 isfinite = np.isfinite
 isnan = np.isnan
 logical_not = np.logical_not
+# for the diagnosis of elementwise functions (._diagnose): what a wrong activation computes instead
+maximum = np.maximum
+minimum = np.minimum
+tanh = np.tanh
+exp = np.exp
+log1p = np.log1p
+sign = np.sign
+arctan = np.arctan
+sinh = np.sinh
+tan = np.tan
+log = np.log
+expm1 = np.expm1
+arctanh = np.arctanh
 
 #: NumPy's scalar types (np.float64, np.int32, np.bool_...), the real classes.
 NUMPY_SCALARS = frozenset(t for t in set(np.sctypeDict.values()) if issubclass(t, generic))

@@ -124,7 +124,6 @@ WRONG = {
     "initialize_with_zeros": {
         "rank1_w": _cell(_INIT, "    w = np.zeros(dim)\n    b = 0.0", _INIT_RETURN),
         "row_w": _cell(_INIT, "    w = np.zeros((1, dim))\n    b = 0.0", _INIT_RETURN),
-        "integer_b": _cell(_INIT, "    w = np.zeros((dim, 1))\n    b = 0", _INIT_RETURN),
         "integer_w": _cell(_INIT, "    w = np.zeros((dim, 1), dtype=int)\n    b = 0.0", _INIT_RETURN),
         "random_w": _cell(_INIT, "    w = np.random.randn(dim, 1) * 0.01\n    b = 0.0", _INIT_RETURN),
         "array_b": _cell(_INIT, "    w = np.zeros((dim, 1))\n    b = np.zeros((1, 1))", _INIT_RETURN),
@@ -227,6 +226,8 @@ CORRECT = {
         "explicit_dtype": _cell(_INIT, "    w = np.zeros((dim, 1), dtype=float)\n    b = float(0)", _INIT_RETURN),
         "reshaped": _cell(_INIT, "    w = np.zeros(dim).reshape(dim, 1)\n    b = 0.", _INIT_RETURN),
         "full_and_numpy_float": _cell(_INIT, "    w = np.full((dim, 1), 0.0)\n    b = np.float64(0)", _INIT_RETURN),
+        # A number in another form is the same number: b = 0 becomes a float at the first update (issue 13).
+        "integer_b": _cell(_INIT, "    w = np.zeros((dim, 1))\n    b = 0", _INIT_RETURN),
     },
     "propagate": {
         "matmul_and_mean": _cell(_PROPAGATE, '''
@@ -243,6 +244,14 @@ CORRECT = {
     cost = float(np.squeeze(cost))
     dZ = A - Y
     grads = {"dw": (1 / m) * np.dot(X, dZ.T), "db": float(np.sum(dZ) / m)}
+''', _PROPAGATE_RETURN),
+        # The classic course's own idiom: the cost as a 0-d array (issue 13: a number in any form is a number).
+        "zero_d_array_cost": _cell(_PROPAGATE, '''
+    m = X.shape[1]
+    A = sigmoid(np.dot(w.T, X) + b)
+    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    grads = {"dw": np.dot(X, (A - Y).T) / m, "db": float(np.sum(A - Y) / m)}
+    cost = np.squeeze(np.array(cost))
 ''', _PROPAGATE_RETURN),
         "broadcasting_and_einsum": _cell(_PROPAGATE, '''
     Z = np.einsum("ij,ik->jk", w, X) + b

@@ -1,0 +1,561 @@
+"""The likely mistake behind a wrong result, from the result and the expected one alone.
+
+When a comparison fails, :func:`value_mistake` and :func:`shape_mistake` look for the patterns of the classic
+mistakes (a missing ``1/m`` gives exactly m times the answer, a softmax over the wrong axis gives rows that sum to
+1, a scrambling reshape the right values in the wrong places...) and return one line, ``Likely mistake: ...``, or
+``""`` when none fits. They only ever run on a result that already failed, so a correct answer never gets one.
+
+Both sides run this: the student's kernel for the visible tests, the grader outside the sandbox for the hidden
+cases (through :func:`._compare.verdict`). The inputs are snapshots (exact ndarrays and plain numbers), so the
+ndarray methods used here are NumPy's own C code, and the few functions come from :mod:`._pristine`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._pristine import (
+    NUMPY_REALS,
+    BaseException,
+    Exception,
+    absolute,
+    arctan,
+    arctanh,
+    array_all,
+    asarray,
+    catch_warnings,
+    deepcopy,
+    dict,
+    dict_items,
+    errstate,
+    exp,
+    expm1,
+    float,
+    int,
+    isfinite,
+    isnan,
+    len,
+    list,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    ndarray,
+    range,
+    sign,
+    simplefilter,
+    sinh,
+    sorted,
+    str,
+    tan,
+    tanh,
+    tuple,
+    type,
+)
+from ._snapshot import snapshot
+
+PREFIX = "Likely mistake: "
+#: How close two floats must be to count as the same value here (looser than a test's tolerance: a mistake's
+#: result is computed in another order, and a factor of exactly m is m * (1 ± rounding)).
+RTOL, ATOL = 1e-5, 1e-10
+#: The largest whole factor reported as "exactly k times": beyond, a ratio is a coincidence of scale.
+MAX_FACTOR = 100_000
+
+
+def value_mistake(got: Any, expected: Any) -> str:
+    """The likely mistake when ``got`` (a snapshot of the same shape, or a scalar) has the wrong values, or ``""``."""
+    try:
+        g, e = asarray(got), asarray(expected)
+        if g.shape != e.shape or g.dtype.kind not in "fiub" or e.dtype.kind not in "fiub" or e.size == 0:
+            return ""
+        # As 1-d arrays of floats: a scalar is judged as one value, and methods such as .all() work on it.
+        g, e = g.astype("float64").reshape((g.size,) if g.ndim == 0 else g.shape), e.astype("float64").reshape(
+            (e.size,) if e.ndim == 0 else e.shape)
+        with errstate(all="ignore"):
+            for detector in _DETECTORS:
+                found = detector(got, g, e)
+                if found:
+                    return PREFIX + found
+    except Exception:  # noqa: BLE001 - a diagnosis is a courtesy: a failure message without one is still right
+        pass
+    return ""
+
+
+def shape_mistake(got_shape: tuple, expected_shape: tuple, got: Any = None, expected: Any = None) -> str:
+    """The likely mistake when a result has shape ``got_shape`` instead of ``expected_shape``, or ``""``.
+
+    With the values (``got``, ``expected``), a transposed result is told apart from one merely of transposed shape.
+    """
+    try:
+        return _shape_mistake(tuple(got_shape), tuple(expected_shape), got, expected)
+    except Exception:  # noqa: BLE001 - see value_mistake
+        return ""
+
+
+def _shape_mistake(got_shape: tuple, expected_shape: tuple, got: Any, expected: Any) -> str:
+    if len(got_shape) == 1 and len(expected_shape) == 2 and 1 in expected_shape and _size(got_shape) == _size(
+            expected_shape):
+        kind = "a column" if expected_shape[1] == 1 else "a row"
+        return (f"{PREFIX}a rank-1 array of shape {got_shape} where {kind} of shape {expected_shape} is asked: "
+                "keep the axis (keepdims=True in np.sum or np.mean) or reshape it.")
+    if len(got_shape) == 2 and got_shape == expected_shape[::-1]:
+        if type(got) is ndarray and type(expected) is ndarray and _same(asarray(got, "float64").T,
+                                                                       asarray(expected, "float64")):
+            return f"{PREFIX}your result is the transpose of the expected one (rows and columns swapped)."
+        return (f"{PREFIX}rows and columns are swapped (shape {got_shape} instead of {expected_shape}): a transposed "
+                "factor (W.T?) or a product in the wrong order (X @ W instead of W @ X).")
+    if (len(got_shape) == 2 and len(expected_shape) == 2 and 1 in got_shape and 1 in expected_shape
+            and got_shape.index(1) != expected_shape.index(1)):
+        return (f"{PREFIX}a reduction over the other axis (shape {got_shape} instead of {expected_shape}): "
+                "axis=0 sums down the columns, axis=1 along the rows.")
+    if len(got_shape) == 0 and len(expected_shape) >= 1:
+        return (f"{PREFIX}a reduction over the whole array where one value per row or column is asked: "
+                "give np.sum or np.mean an axis (and keepdims=True).")
+    if len(expected_shape) == 0 and len(got_shape) >= 1:
+        return f"{PREFIX}an array where one number is asked: a missing reduction (np.sum, np.mean) or float(...)?"
+    if len(got_shape) == len(expected_shape) >= 1:
+        differ = [i for i in range(len(got_shape)) if got_shape[i] != expected_shape[i]]
+        if len(differ) == 1:
+            axis = differ[0]
+            return (f"{PREFIX}axis {axis} has {got_shape[axis]} entries instead of {expected_shape[axis]}: a size "
+                    "taken from the wrong axis or the wrong input (X.shape[0] for X.shape[1], the training set for "
+                    "the test set), or a value recorded too often or too rarely?")
+    if _size(got_shape) == _size(expected_shape) and got_shape != expected_shape:
+        return (f"{PREFIX}the right number of values in the wrong shape {got_shape}: check the reshape "
+                f"(the result must be {expected_shape}).")
+    return ""
+
+
+def dtype_mistake(got: Any, expected: Any) -> str:
+    """The likely mistake when an array's dtype is not numeric where numbers are asked, or ``""``."""
+    try:
+        if got.dtype.kind == "b":
+            return (f"{PREFIX}booleans (the result of a comparison such as Z > 0) where numbers are asked: turn them "
+                    "into numbers (* 1.0, .astype(float)), or keep the values with np.where or np.maximum.")
+    except Exception:  # noqa: BLE001 - see value_mistake
+        pass
+    return ""
+
+
+def modified_input(name: str) -> str:
+    """For a check that an input is unchanged (its name says "must not change"): the in-place update to blame."""
+    if "must not change" in name:
+        return (f"{PREFIX}an in-place update of the caller's array (x -= ..., x[x < 0] = 0, x /= ...): work on a copy "
+                "(x = x.copy()) or build a new array.")
+    return ""
+
+
+def order_mistake(got: Any, expected: Any) -> str:
+    """The likely mistake when a tuple or list differs from the expected one, or ``""``."""
+    try:
+        if type(got) in (tuple, list) and type(expected) in (tuple, list) and len(got) == len(expected) > 1:
+            if type(got) is not type(expected):
+                return (f"{PREFIX}a {type(got).__name__} where a {type(expected).__name__} is asked: "
+                        f"return {'(a, b, c)' if type(expected) is tuple else '[a, b, c]'}.")
+            if sorted_values(got) == sorted_values(expected) and got != expected:
+                return f"{PREFIX}the right values in the wrong order: check the order asked for."
+    except Exception:  # noqa: BLE001 - see value_mistake
+        pass
+    return ""
+
+
+def sorted_values(values: Any) -> list:
+    return sorted(repr(v) for v in values)
+
+
+def not_an_array(got: Any, expected_shape: tuple) -> str:
+    """The likely mistake when an array is asked and ``got`` is not one, or ``""``."""
+    if type(got) in (list, tuple):
+        return (f"{PREFIX}a Python {type(got).__name__} where a NumPy array is asked: return np.array(...), or build "
+                "the result with NumPy operations.")
+    if got is None:
+        return f"{PREFIX}a missing return: the function ends without returning its result."
+    if type(got) in (int, float) or type(got) in NUMPY_REALS:
+        return shape_mistake((), expected_shape)
+    return ""
+
+
+def type_mistake(got: Any, wanted: tuple) -> str:
+    """The likely mistake when ``got`` is not of a type in ``wanted`` (``is_type``), or ``""``."""
+    try:
+        if type(got) is ndarray:
+            if float in wanted and got.size == 1:
+                return (f"{PREFIX}an array of shape {got.shape} where one number is asked: take the number out "
+                        "with float(...) or .item() (np.squeeze alone keeps an array when the shape is not 1x1).")
+            if float in wanted:
+                return f"{PREFIX}an array where one number is asked: a missing reduction (np.sum, np.mean)?"
+            if list in wanted:
+                return f"{PREFIX}a NumPy array where a list is asked: return the list itself, not np.array(...)."
+        if got is None:
+            return f"{PREFIX}a missing return: the function ends without returning its result."
+    except Exception:  # noqa: BLE001 - see value_mistake
+        pass
+    return ""
+
+
+def _size(shape: tuple) -> int:
+    size = 1
+    for d in shape:
+        size *= d
+    return size
+
+
+def _same(a: ndarray, b: ndarray) -> bool:
+    """Equal up to RTOL/ATOL, entry by entry, NaN equal to nothing."""
+    if a.shape != b.shape:
+        return False
+    scale = float(absolute(b).max()) if b.size else 0.0
+    return bool(array_all(absolute(a - b) <= ATOL + RTOL * (absolute(b) + 1e-3 * scale)))
+
+
+# --- the detectors, in the order they are tried: each (got as given, got as floats, expected as floats) -------------
+def _not_finite(got: Any, g: ndarray, e: ndarray) -> str:
+    finite = isfinite(e)
+    if not array_all(finite):
+        return ""
+    if bool((isnan(g)).any()):
+        return ("NaN where the answer is finite: an overflow (np.exp of a large number is inf, and inf / inf or "
+                "inf - inf is NaN) or a 0 / 0; use the stable form (subtract the maximum before np.exp) or clip.")
+    if not array_all(isfinite(g)):
+        return ("inf where the answer is finite: a log of 0 or a division by 0; clip the probabilities away from 0 "
+                "and 1 before np.log (np.clip(A, 1e-12, 1 - 1e-12)).")
+    return ""
+
+
+def _integers(got: Any, g: ndarray, e: ndarray) -> str:
+    kind = asarray(got).dtype.kind
+    if type(got) is int or kind in "iu":
+        fractional = bool((absolute(e - e.round()) > 1e-9).any())
+        if fractional:
+            what = "an int" if type(got) is int or asarray(got).ndim == 0 else f"integers (dtype {asarray(got).dtype})"
+            return (f"your result holds {what} where fractions are expected: an integer division (//), int(...), "
+                    "or an array created from integers (np.zeros(n, dtype=int), np.array([1, 2])): use floats.")
+    return ""
+
+
+def _all_zero(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size > 1 and not bool((g != 0).any()) and bool((absolute(e) > ATOL).any()):
+        return ("your result is all zeros: is something never computed or never updated (a placeholder left in, "
+                "a loop that does not run, a value overwritten)?")
+    return ""
+
+
+def _sign(got: Any, g: ndarray, e: ndarray) -> str:
+    if bool((absolute(e) > ATOL).any()) and _same(g, -e):
+        return "the sign is flipped: a minus sign missing or extra (the cost is -(1/m) Σ ..., and w - α·dw)."
+    return ""
+
+
+def _one_minus(got: Any, g: ndarray, e: ndarray) -> str:
+    inside = e.size >= 2 and float(e.max()) > float(e.min()) and bool(array_all((e >= 0) & (e <= 1)))
+    if inside and not _same(e, 1 - e) and _same(g, 1 - e):
+        return ("your values are 1 minus the expected ones: a sign inside the exponent (np.exp(z) for np.exp(-z)), "
+                "or the two classes swapped (a comparison the wrong way round)?")
+    return ""
+
+
+def _factor(got: Any, g: ndarray, e: ndarray) -> str:
+    nonzero = absolute(e) > ATOL + 1e-6 * float(absolute(e).max())
+    if not bool(nonzero.any()) or not _same(g[~nonzero], e[~nonzero]):
+        return ""
+    ratios = g[nonzero] / e[nonzero]
+    r = float(ratios[0])
+    if r == 0 or not isfinite(r) or not _same(g, r * e):
+        return ""
+    size = -r if r < 0 else r
+    sign = " and the sign is flipped" if r < 0 else ""
+    whole, inverse = int(size + 0.5), int(1 / size + 0.5)  # the nearest whole numbers (size > 0)
+    if 2 <= whole <= MAX_FACTOR and absolute(size - whole) <= 1e-6 * whole:
+        if whole == 100:
+            return f"your result is exactly 100 times the expected one{sign}: a percentage where a fraction is asked?"
+        return (f"your result is exactly {int(whole)} times the expected one{sign}: a sum where the mean is asked, "
+                "or a missing 1/m (m, the number of examples, is the last axis of X)?")
+    if 2 <= inverse <= MAX_FACTOR and absolute(1 / size - inverse) <= 1e-6 * inverse:
+        return (f"your result is exactly 1/{int(inverse)} of the expected one{sign}: divided by m (or averaged) once "
+                "too often, or by the wrong count?")
+    if int(nonzero.sum()) >= 2 and absolute(size - 1) > 1e-3:  # two numbers always have some ratio
+        return (f"your result is the expected one times {r:.6g}: a wrong constant factor (the learning rate, a 1/2, "
+                "a 1/m, the scale of the data)?")
+    return ""
+
+
+def _transposed(got: Any, g: ndarray, e: ndarray) -> str:
+    if g.ndim == 2 and g.shape[0] == g.shape[1] > 1 and not _same(e, e.T) and _same(g, e.T):
+        return "your result is the transpose of the expected one (rows and columns swapped: W.T, or X @ W for W @ X)."
+    return ""
+
+
+def _normalised_over(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.ndim != 2 or min_size(e) < 2 or not bool(array_all(e >= 0)):
+        return ""
+    for axis, right in ((0, "each column must sum to 1 (axis=0, keepdims=True)"),
+                        (1, "each row must sum to 1 (axis=1, keepdims=True)")):
+        if not _same(e.sum(axis=axis), 1.0 + 0 * e.sum(axis=axis)):
+            continue
+        other = 1 - axis
+        if _same(g.sum(axis=other), 1.0 + 0 * g.sum(axis=other)):
+            over = "rows (axis=1)" if other == 1 else "columns (axis=0)"
+            return f"your result is normalised over the {over}; {right}."
+        if absolute(float(g.sum()) - 1) < 1e-6:
+            return f"your result is normalised over the whole array; {right}."
+    return ""
+
+
+def min_size(a: ndarray) -> int:
+    return a.shape[0] if a.shape[0] < a.shape[1] else a.shape[1]
+
+
+def _scrambled(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size < 2:
+        return ""
+    a, b = g.ravel().copy(), e.ravel().copy()
+    a.sort()
+    b.sort()
+    if _same(a, b):
+        return ("the right values in the wrong places: a reshape that mixes up the order (to make one column per "
+                "example, images.reshape(m, -1).T keeps each example together; images.reshape(-1, m) does not).")
+    return ""
+
+
+def _offset(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size < 2:
+        return ""
+    d = g - e
+    if _same(d, 0 * d + float(d.ravel()[0])):
+        return f"every value is off by the same amount ({float(d.ravel()[0]):.6g}): a missing or extra term (+ b?)."
+    if d.ndim == 2 and d.shape[1] > 1 and d.shape[0] > 1 and _same(d, 0 * d + d[:, :1]):
+        return "each row is off by its own constant: a missing or extra column vector added to every column (+ b?)."
+    return ""
+
+
+def _reciprocal(got: Any, g: ndarray, e: ndarray) -> str:
+    if bool(array_all(absolute(e) > ATOL)) and not _same(e, 1 / e) and _same(g, 1 / e):
+        return ("your result is 1 divided by the expected one: a fraction upside down, or operator precedence "
+                "(1 / 1 + np.exp(-z) is 1 + np.exp(-z); write 1 / (1 + np.exp(-z))).")
+    return ""
+
+
+def _power(got: Any, g: ndarray, e: ndarray) -> str:
+    if not bool(array_all(e > ATOL)) or _same(e, e * e):
+        return ""
+    if _same(g, e * e):
+        return "your result is the square of the expected one: a square too many (or a missing square root)?"
+    if bool(array_all(g >= 0)) and _same(g * g, e):
+        return "your result is the square root of the expected one: np.sqrt (or a norm) where a sum of squares is asked?"
+    return ""
+
+
+#: Ratios between two logarithms or two conventions that a whole-number test would miss.
+KNOWN_RATIOS = ((0.4342944819032518, "np.log10 where the natural logarithm np.log is asked"),
+                (1.4426950408889634, "np.log2 where the natural logarithm np.log is asked"),
+                (0.5, "a factor 1/2 too many (or the 2 of a derivative forgotten)"))
+
+
+def _known_ratio(got: Any, g: ndarray, e: ndarray) -> str:
+    for ratio, cause in KNOWN_RATIOS:
+        if bool((absolute(e) > ATOL).any()) and _same(g, ratio * e):
+            return f"your result is the expected one times {ratio:.6g}: {cause}?"
+    return ""
+
+
+def _probabilities(got: Any, g: ndarray, e: ndarray) -> str:
+    labels = bool(array_all((e == 0) | (e == 1)))
+    if labels and bool(array_all((g >= 0) & (g <= 1))) and bool(((g > 0) & (g < 1)).any()):
+        return "probabilities where 0/1 predictions are asked: threshold them (1.0 where A > 0.5, else 0.0)."
+    return ""
+
+
+def _constant(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size > 1 and float(g.max()) == float(g.min()) and float(e.max()) > float(e.min()):
+        return (f"every value of your result is {float(g.ravel()[0]):.6g}, where the expected ones differ: a "
+                "comparison that is always true (or false), a threshold on the wrong quantity, or one value "
+                "broadcast everywhere?")
+    return ""
+
+
+def _scaled_rows_or_columns(got: Any, g: ndarray, e: ndarray) -> str:
+    if g.ndim != 2 or g.shape[0] < 2 or g.shape[1] < 2 or not bool(array_all(absolute(e) > ATOL)):
+        return ""
+    ratio = g / e
+    if _same(ratio, 0 * ratio + ratio[:, :1]):
+        return ("each row is the expected row times its own factor: the right direction, the wrong normalisation "
+                "(which norm, over which axis, a missing square root or keepdims=True?).")
+    if _same(ratio, 0 * ratio + ratio[:1, :]):
+        return ("each column is the expected column times its own factor: a division by a rank-1 array that "
+                "broadcasts along the wrong axis (a missing keepdims=True), or a normalisation over the wrong axis?")
+    return ""
+
+
+def _wrong_only_at_zero(got: Any, g: ndarray, e: ndarray) -> str:
+    wrong = absolute(g - e) > ATOL + RTOL * absolute(e)
+    if e.size > 1 and bool(wrong.any()) and bool(array_all(e[wrong] == 0)) and bool((e != 0).any()):
+        return ("your result is right wherever the answer is nonzero and wrong only where it is 0: the case of "
+                "negative (or zero) inputs, where a ReLU and its slope are 0?")
+    return ""
+
+
+def _capped(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size < 2:
+        return ""
+    top, bottom = float(g.max()), float(g.min())
+    if float(e.max()) > top and _same(g, minimum(e, top)):
+        return f"your result is the answer capped at {top:.6g}: the large values are cut off (a clip or a minimum too many)."
+    if float(e.min()) < bottom and _same(g, maximum(e, bottom)):
+        return (f"your result is the answer floored at {bottom:.6g}: the small values are cut off (a clip or a maximum "
+                "too many).")
+    return ""
+
+
+def _other_activation(got: Any, g: ndarray, e: ndarray) -> str:
+    """The answer of an invertible activation gives back its input; a known wrong function of that input may be
+    what the student computed (tanh for sigmoid, sinh for tanh, ReLU for softplus...)."""
+    if e.size < 2 or float(e.max()) == float(e.min()):
+        return ""
+    for name, forward, inverse, inside in INVERTIBLE:
+        if not bool(array_all(inside(e))):
+            continue
+        z = inverse(e)
+        if not (bool(array_all(isfinite(z))) and _same(forward(z), e)):
+            continue
+        for description, function in ELEMENTWISE:
+            candidate = function(z)
+            if _matches(g, candidate, e):
+                return f"your function computes {description} where {name} is asked."
+    return ""
+
+
+def _should_be_zero(got: Any, g: ndarray, e: ndarray) -> str:
+    if e.size > 1 and not bool((e != 0).any()) and bool((g != 0).any()):
+        return ("the answer is all zeros and yours is not: something that starts at 0 (the biases: np.zeros) "
+                "was drawn at random or given a value?")
+    return ""
+
+
+def _dropped_and_scaled(got: Any, g: ndarray, e: ndarray) -> str:
+    kept = g != 0
+    dropped = (~kept) & (e != 0)
+    if e.size < 2 or not bool(dropped.any()) or not bool(kept.any()) or not bool(array_all(e[kept] != 0)):
+        return ""
+    ratios = g[kept] / e[kept]
+    r = float(ratios[0])
+    if absolute(r - 1) > 1e-6 and _same(g[kept], r * e[kept]):
+        return (f"some entries are zeroed and the others multiplied by {r:.6g}: dropout (mask, then divide by "
+                "keep_prob) applied where it does not belong (the output layer?), or with another mask?")
+    return ""
+
+
+_DETECTORS = (_not_finite, _integers, _all_zero, _should_be_zero, _dropped_and_scaled, _sign, _one_minus, _probabilities, _known_ratio, _factor,
+              _reciprocal, _power, _wrong_only_at_zero, _capped, _other_activation, _transposed, _normalised_over, _scrambled, _scaled_rows_or_columns, _constant,
+              _offset)
+
+
+# --- with the case's inputs: a known wrong function, or a mistake of the exercise's catalogue ----------------------
+#: What a wrong elementwise function computes instead of the one asked for, by description.
+def _sigmoid(z):
+    return 1 / (1 + exp(-z))
+
+
+ELEMENTWISE: tuple = (
+    ("the ReLU max(Z, 0)", lambda z: maximum(z, 0)),
+    ("the absolute value |Z| (a ReLU gives 0 for negative inputs)", absolute),
+    ("Z itself (no activation applied)", lambda z: z + 0),
+    ("a leaky ReLU with slope 0.01", lambda z: maximum(z, 0.01 * z)),
+    ("a leaky ReLU with slope 0.1", lambda z: maximum(z, 0.1 * z)),
+    ("min(Z, 0) (np.minimum where np.maximum is meant)", lambda z: minimum(z, 0)),
+    ("a ReLU clipped at 1", lambda z: minimum(maximum(z, 0), 1)),
+    ("tanh(Z)", tanh),
+    ("sigmoid(Z)", _sigmoid),
+    ("softplus log(1 + exp(Z))", lambda z: log1p(exp(z))),
+    ("sinh(Z)", sinh),
+    ("tanh(Z / 2) (half the argument)", lambda z: tanh(z / 2)),
+    ("arctan(Z)", arctan),
+    ("tan(Z)", tan),
+    ("exp(Z)", exp),
+    ("the step 1 where Z > 0 (a mask, or the ReLU's derivative)", lambda z: (z > 0) * 1.0),
+    ("the step 1 where Z >= 0 (the derivative at 0 is 0 here)", lambda z: (z >= 0) * 1.0),
+    ("sign(Z)", sign),
+    ("the sigmoid's derivative sigmoid(Z) * (1 - sigmoid(Z))", lambda z: _sigmoid(z) * (1 - _sigmoid(z))),
+    ("the tanh's derivative 1 - tanh(Z)**2", lambda z: 1 - tanh(z) ** 2),
+    ("1 - tanh(Z) (the derivative is 1 - tanh(Z)**2)", lambda z: 1 - tanh(z)),
+    ("Z * (1 - Z) (the sigmoid's derivative written for an activation A, not for Z)", lambda z: z * (1 - z)),
+    ("1 - Z**2 (the tanh's derivative written for an activation A, not for Z)", lambda z: 1 - z * z),
+)
+
+#: Activations whose input can be read back from their output: (name, function, inverse, where the inverse holds).
+INVERTIBLE: tuple = (
+    ("sigmoid(Z)", _sigmoid, lambda a: log(a / (1 - a)), lambda a: (a > 0) & (a < 1)),
+    ("tanh(Z)", tanh, arctanh, lambda a: (a > -1) & (a < 1)),
+    ("softplus log(1 + exp(Z))", lambda z: log1p(exp(z)), lambda a: log(expm1(a)), lambda a: a > 0),
+)
+
+#: The exercises' catalogues of known mistakes, by function name: ``{description: function}`` (see
+#: :func:`helpers.checks.mistakes`). Filled by the notebook's catalogue cells, in the kernel that runs them.
+CATALOGUE: dict = {}
+
+
+def case_mistake(name: str, args: tuple, kwargs: dict, got: Any, expected: Any) -> str:
+    """The likely mistake of a failed case, from its inputs: a known mistake of the exercise's catalogue whose
+    result on these inputs is ``got``, or (for a function of one array) a known wrong elementwise function.
+    ``""`` when none matches."""
+    try:
+        with catch_warnings():
+            simplefilter("ignore")
+            with errstate(all="ignore"):
+                return _catalogue_match(name, args, kwargs, got, expected) or _elementwise_match(args, kwargs, got,
+                                                                                                 expected)
+    except BaseException:  # noqa: BLE001 - a courtesy: never let a diagnosis hide the verdict
+        return ""
+
+
+def _matches(got: Any, candidate: Any, expected: Any) -> bool:
+    """``got`` is ``candidate`` (the same numbers, same shapes), and ``candidate`` is not the right answer."""
+    return _equal_values(got, candidate) and not _equal_values(candidate, expected)
+
+
+def _equal_values(a: Any, b: Any) -> bool:
+    if type(a) is dict or type(b) is dict:
+        if type(a) is not dict or type(b) is not dict or len(a) != len(b):
+            return False
+        for key, value in dict_items(b):
+            if key not in a or not _equal_values(a[key], value):
+                return False
+        return True
+    if type(a) in (tuple, list) or type(b) in (tuple, list):
+        if type(a) not in (tuple, list) or type(b) not in (tuple, list) or len(a) != len(b):
+            return False
+        for i in range(len(a)):
+            if not _equal_values(a[i], b[i]):
+                return False
+        return True
+    try:
+        x, y = asarray(a), asarray(b)
+        if x.shape != y.shape or x.dtype.kind not in "fiub" or y.dtype.kind not in "fiub":
+            return False
+        return _same(x.astype("float64").reshape(-1), y.astype("float64").reshape(-1))
+    except Exception:  # noqa: BLE001 - values that are not numbers are not a match
+        return False
+
+
+def _catalogue_match(name: str, args: tuple, kwargs: dict, got: Any, expected: Any) -> str:
+    for description, function in dict_items(CATALOGUE.get(name, {})):
+        try:
+            candidate = snapshot(function(*deepcopy(args), **deepcopy(dict(kwargs))))
+        except Exception:  # noqa: BLE001 - a mistake that does not apply to these inputs
+            continue
+        if _matches(got, candidate, expected):
+            return PREFIX + str(description)
+    return ""
+
+
+def _elementwise_match(args: tuple, kwargs: dict, got: Any, expected: Any) -> str:
+    if len(args) != 1 or kwargs or type(args[0]) is not ndarray or type(got) is not ndarray:
+        return ""
+    z = args[0]
+    if z.dtype.kind not in "fiu" or got.shape != z.shape or z.size < 2:
+        return ""
+    z = z.astype("float64")
+    for description, function in ELEMENTWISE:
+        candidate = function(z)
+        if _matches(got, candidate, expected):
+            return f"{PREFIX}your function computes {description} instead of what is asked."
+    return ""

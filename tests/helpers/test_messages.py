@@ -1,0 +1,147 @@
+"""Messages of failed checks: the likely mistake, friendly errors from student code, equivalent forms of numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import checks as check
+from helpers.checks import CheckFailed
+from helpers.checks._diagnose import PREFIX, value_mistake
+
+X = np.random.default_rng(0).normal(size=(3, 4))
+SOFTMAX = np.exp(X) / np.exp(X).sum(axis=0, keepdims=True)
+
+
+def _diagnosis(got, expected) -> str:
+    with pytest.raises(CheckFailed) as failure:
+        check.close(got, expected, "result")
+    lines = [line for line in str(failure.value).splitlines() if line.startswith(PREFIX)]
+    assert len(lines) <= 1
+    return lines[0] if lines else ""
+
+
+@pytest.mark.parametrize("got, expected, words", [
+    (7 * X, X, "exactly 7 times"),
+    (X / 5, X, "exactly 1/5"),
+    (-X, X, "sign is flipped"),
+    (np.exp(X) / np.exp(X).sum(axis=1, keepdims=True), SOFTMAX, "normalised over the rows"),
+    (np.exp(X) / np.exp(X).sum(), SOFTMAX, "normalised over the whole array"),
+    (X.reshape(4, 3).T, X, "wrong places"),
+    (X.T, X, "transpose"),
+    (X[0], X[:1].T, "rank-1"),
+    (1 - SOFTMAX, SOFTMAX, "1 minus"),
+    (np.array([[np.nan, 1.0]]), X[:1, :2], "NaN"),
+    (np.array([[-np.inf, 1.0]]), X[:1, :2], "inf where"),
+    ((10 * X).astype(int), 10 * X, "integers"),
+    (3.0, 0.5, "exactly 6 times"),
+    (np.array([[0.5]]), 0.5, "where one number is asked"),
+    (X + 2, X, "off by the same amount"),
+    (X.sum(axis=0, keepdims=True), X.sum(axis=1, keepdims=True), "other axis"),
+    (X.sum(), X.sum(axis=1, keepdims=True), "whole array"),
+    (1 / SOFTMAX, SOFTMAX, "1 divided by"),
+    (np.log10(SOFTMAX), np.log(SOFTMAX), "np.log10"),
+    (np.array([[0.2, 0.7, 0.9]]), np.array([[0.0, 1.0, 1.0]]), "probabilities"),
+    (np.abs(X), np.maximum(X, 0), "wrong only where it is 0"),
+    (np.minimum(np.abs(X), 1.0), np.abs(X), "capped at 1"),
+    (X > 0, X, "booleans"),
+    (np.tanh(X), 1 / (1 + np.exp(-X)), "tanh(Z) where sigmoid(Z) is asked"),
+    (np.sinh(X), np.tanh(X), "sinh(Z) where tanh(Z) is asked"),
+    (X[:, :1], np.zeros((3, 1)), "the answer is all zeros"),
+    (np.where(X > 0, X / 0.8, 0.0), X, "zeroed and the others multiplied by 1.25"),
+    ([[1.0, 0.0]], np.array([[1.0, 0.0]]), "a Python list where a NumPy array is asked"),
+])
+def test_a_wrong_result_names_its_likely_mistake(got, expected, words):
+    assert words in _diagnosis(got, expected)
+
+
+def test_unrelated_values_get_no_diagnosis():
+    other = np.random.default_rng(1).normal(size=X.shape)
+    assert _diagnosis(other, X) == ""
+    assert value_mistake(0.7, 0.5) == ""  # two numbers always have a ratio: that is no diagnosis
+
+
+def test_a_right_result_gets_no_message_at_all():
+    check.close(X.copy(), X, "result")
+    check.close(np.float32(0.5), 0.5, "result", rtol=1e-6)
+
+
+@pytest.mark.parametrize("value", [0.25, np.float64(0.25), np.float32(0.25), np.squeeze(np.array(0.25)),
+                                   np.array(0.25), 0, np.int64(3)])
+def test_every_real_number_is_a_float_where_a_number_is_asked(value):
+    check.is_type(value, float, "cost")
+
+
+@pytest.mark.parametrize("value, words", [(True, ""), (np.zeros((1, 1)), "float(...) or .item()"),
+                                          (np.zeros(3), "missing reduction"), ("0.5", ""), (None, "missing return")])
+def test_what_is_not_a_number_still_fails(value, words):
+    with pytest.raises(CheckFailed, match="should be a float") as failure:
+        check.is_type(value, float, "cost")
+    assert words in str(failure.value)
+
+
+def test_an_error_in_student_code_keeps_its_class_names_the_function_and_hints():
+    def forward(W, X):
+        return W @ X
+
+    with pytest.raises(ValueError) as failure:
+        check.call(forward, np.ones((2, 3)), np.ones((2, 3)))
+    message = str(failure.value)
+    assert message.strip().startswith("Your function forward stopped with an error: ValueError: matmul")
+    assert "Likely mistake: a matrix product whose inner dimensions differ" in message
+    assert isinstance(failure.value, CheckFailed)
+    shown = failure.value._render_traceback_()
+    assert any(line.strip().startswith("in forward, line") and "return W @ X" in line for line in shown)
+    assert not any("helpers" in line for line in shown)
+
+
+@pytest.mark.parametrize("error, words", [
+    (lambda: np.ones((2, 3)) + np.ones(2), "incompatible shapes"),
+    (lambda: np.ones(3).shape[1], "fewer axes"),
+    (lambda: np.subtract(np.zeros(2, dtype=int), 0.5, out=np.zeros(2, dtype=int)), "integer array"),
+    (lambda: __import__("math").exp(np.ones(3)), "math"),
+    (lambda: 1 // 0, "division by zero"),
+])
+def test_the_common_numpy_errors_get_a_hint(error, words):
+    with pytest.raises(Exception) as failure:
+        check.call(error)
+    assert words in str(failure.value)
+
+
+def test_a_student_defined_error_is_left_as_it_was():
+    class Mine(Exception):
+        pass
+
+    def f():
+        raise Mine("mine")
+
+    with pytest.raises(Mine) as failure:
+        check.call(f)
+    assert type(failure.value) is Mine
+
+
+def test_a_changed_input_names_the_in_place_update():
+    with pytest.raises(CheckFailed, match="Likely mistake: an in-place update"):
+        check.close(np.zeros(3), np.ones(3), "your Z after relu(Z) (it must not change)")
+
+
+def test_tuples_in_the_wrong_order_or_of_the_wrong_kind():
+    with pytest.raises(CheckFailed, match="wrong order"):
+        check.equal((1, 4, 2), (2, 4, 1), "layer_sizes(X, Y)")
+    with pytest.raises(CheckFailed, match="a list where a tuple is asked"):
+        check.equal([2, 4, 1], (2, 4, 1), "layer_sizes(X, Y)")
+
+
+def test_a_hidden_case_names_a_known_wrong_activation_and_a_catalogued_mistake():
+    Z = np.random.default_rng(2).normal(size=(3, 5))
+    with pytest.raises(CheckFailed, match="Likely mistake: your function computes the absolute value"):
+        check.matches_reference(np.abs, lambda z: np.maximum(z, 0), [(Z,)], name="relu")
+
+    def softmax(z):
+        return np.exp(z) / np.exp(z).sum(axis=0, keepdims=True)
+
+    check.mistakes("softmax_demo", {"softmax of the rows, times 2": lambda z: 2 * np.exp(z) / np.exp(z).sum(axis=1,
+                                                                                                          keepdims=True)})
+    with pytest.raises(CheckFailed, match="Likely mistake: softmax of the rows, times 2"):
+        check.matches_reference(lambda z: 2 * np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), softmax, [(Z,)],
+                                name="softmax_demo")
