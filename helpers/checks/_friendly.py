@@ -145,3 +145,29 @@ def explain(function_name: str, error_name: str, error_message: str) -> str:
     hint = hint_for(text)
     first = f"Your function {function_name} stopped with an error: {text}"
     return first + (f"\nLikely mistake: {hint}" if hint else "")
+
+
+def show_direct_errors(shell, in_test_cell) -> None:
+    """Show an error from a student's function that a visible test called directly (``relu(Z)``, not through
+    :func:`~helpers.checks.call`) as :func:`friendly_error` words it, while ``in_test_cell()`` is true.
+
+    Display only, in the student's own kernel: IPython's custom exception handler is set once, every other error
+    is shown as IPython shows it, and nothing changes what the cell's error is (a failed test fails as before).
+    """
+    if shell.custom_exceptions:  # a handler of someone else's: leave it
+        return
+
+    def handler(self, etype, value, tb, tb_offset=None):
+        shown = value
+        if in_test_cell() and not hasattr(value, "_render_traceback_"):
+            frames = student_frames(tb, _library_dirs())
+            if len(frames) >= 2:  # the test cell, then the student's function it called
+                shown = friendly_error(frames[1][2], value)
+        if shown is value:
+            self.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        else:
+            shown.__cause__ = value
+            self._showtraceback(type(shown), shown, shown._render_traceback_())
+        return None
+
+    shell.set_custom_exc((Exception,), handler)

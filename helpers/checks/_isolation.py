@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._errors import CheckFailed, ReferenceUnavailable
+from ._friendly import show_direct_errors
 from ._grader import GRADER_SOCKET, RECORD_FILE, RemoteFunction, append_record
 from ._pristine import Exception, dict, len, list, print, type
 
@@ -72,6 +73,8 @@ def _hook() -> None:
         shell = None
     if shell is not None:
         shell.events.register("post_run_cell", _after_cell)
+        if not GRADING:  # in the student's kernel, an error from a function a visible test calls, in words
+            show_direct_errors(shell, lambda: bool(_STATE["name"]))
         _STATE["hooked"] = True
 
 

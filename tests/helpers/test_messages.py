@@ -145,3 +145,28 @@ def test_a_hidden_case_names_a_known_wrong_activation_and_a_catalogued_mistake()
     with pytest.raises(CheckFailed, match="Likely mistake: softmax of the rows, times 2"):
         check.matches_reference(lambda z: 2 * np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), softmax, [(Z,)],
                                 name="softmax_demo")
+
+
+def test_an_error_from_a_function_a_visible_test_calls_directly_is_told_in_words_only_in_test_cells():
+    """In the student's kernel: ``relu(Z)`` in a test cell crashes inside relu; the cell shows the friendly words
+    and the student's line; the same call in an ordinary cell, a failed check and a syntax error show as usual."""
+    import nbclient
+    import nbformat
+
+    crash = "relu(np.zeros((2, 2)))"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+        "import numpy as np\nfrom helpers import checks as check",
+        "def relu(Z):\n    return np.maximum(0, Z) + np.zeros(3)",
+        f"check.exercise('03_shallow_network', 'relu')\n{crash}",
+        crash,
+        "check.exercise('03_shallow_network', 'relu')\ncheck.close(1.0, 2.0, 'x')",
+        "def f(:\n    pass")])
+    nbclient.NotebookClient(notebook, kernel_name="python3", allow_errors=True, timeout=60).execute()
+    errors = [next(o for o in cell.outputs if o.output_type == "error") for cell in notebook.cells[2:]]
+    test_cell, plain_cell, failed_check, syntax = ("\n".join(e.traceback) for e in errors)
+    assert [e.ename for e in errors] == ["ValueError", "ValueError", "CheckFailed", "SyntaxError"]
+    assert "Your function relu stopped with an error" in test_cell and "line 2: return np.maximum" in test_cell
+    assert "Likely mistake:" in test_cell and "helpers" not in test_cell
+    assert "Your function relu" not in plain_cell and "Traceback" in plain_cell
+    assert "x has the wrong value" in failed_check and "Your function" not in failed_check
+    assert "invalid syntax" in syntax
