@@ -168,8 +168,9 @@ class AttestationServer:
             if not isinstance(after_kwargs, dict):
                 after_kwargs = {}
             try:
+                mistakes = [(str(d), unwire(w)) for d, w in case.get("mistakes") or ()]
                 verdict(got, after_args, after_kwargs, args, kwargs, expected, case["name"], case["where"],
-                               case["rtol"], case["atol"])
+                        case["rtol"], case["atol"], mistakes)
                 passed, text = True, ""
             except CheckFailed as failure:
                 passed, text = False, str(failure)

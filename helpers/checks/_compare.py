@@ -225,17 +225,18 @@ def compare(got: Any, expected: Any, name: str, rtol: float, atol: float) -> Non
         equal(got, expected, name)
 
 
-def verdict(got, after_args, after_kwargs, args, kwargs, expected, name, where, rtol, atol) -> None:
+def verdict(got, after_args, after_kwargs, args, kwargs, expected, name, where, rtol, atol, mistakes=None) -> None:
     """The judgement of one hidden case (raises :class:`~._errors.CheckFailed`); also what the grader runs outside.
 
     ``got`` is the student's snapshotted result, ``after_args``/``after_kwargs`` the snapshotted inputs after the
-    student's call, ``args``/``kwargs`` the inputs as the test made them, ``expected`` the reference's result.
+    student's call, ``args``/``kwargs`` the inputs as the test made them, ``expected`` the reference's result;
+    ``mistakes`` the exercise's known mistakes computed on these inputs when the grader recorded them.
     """
     try:
         compare(got, expected, where, rtol, atol)
     except CheckFailed as failure:
         # A mistake recognised from the case's inputs is more precise than one guessed from the values alone.
-        mistake = case_mistake(name, args, kwargs, got, expected)
+        mistake = case_mistake(name, args, kwargs, got, expected, mistakes)
         if not mistake:
             raise
         lines = [line for line in str(failure).strip("\n").splitlines() if not line.startswith(DIAGNOSIS)]

@@ -493,18 +493,38 @@ INVERTIBLE: tuple = (
 CATALOGUE: dict = {}
 
 
-def case_mistake(name: str, args: tuple, kwargs: dict, got: Any, expected: Any) -> str:
+def case_mistake(name: str, args: tuple, kwargs: dict, got: Any, expected: Any, known: Any = None) -> str:
     """The likely mistake of a failed case, from its inputs: a known mistake of the exercise's catalogue whose
     result on these inputs is ``got``, or (for a function of one array) a known wrong elementwise function.
+    ``known``: the catalogue's results on these inputs, as the grader recorded them from the source notebook
+    (``[(description, result), ...]``); without it the catalogue registered in this kernel is computed here.
     ``""`` when none matches."""
     try:
         with catch_warnings():
             simplefilter("ignore")
             with errstate(all="ignore"):
-                return _catalogue_match(name, args, kwargs, got, expected) or _elementwise_match(args, kwargs, got,
-                                                                                                 expected)
+                results = catalogue_results(name, args, kwargs) if known is None else known
+                for description, candidate in results:
+                    if _matches(got, snapshot(candidate), expected):
+                        return PREFIX + str(description)
+                return _elementwise_match(args, kwargs, got, expected)
     except BaseException:  # noqa: BLE001 - a courtesy: never let a diagnosis hide the verdict
         return ""
+
+
+def catalogue_results(name: str, args: tuple, kwargs: dict) -> list:
+    """``[(description, result), ...]``: each known mistake of ``name`` computed on a case's inputs (the mistakes
+    that do not apply to these inputs, by raising, are left out)."""
+    results = []
+    with catch_warnings():
+        simplefilter("ignore")
+        with errstate(all="ignore"):
+            for description, function in dict_items(CATALOGUE.get(name, {})):
+                try:
+                    results.append((str(description), function(*deepcopy(args), **deepcopy(dict(kwargs)))))
+                except Exception:  # noqa: BLE001 - a mistake that does not apply to these inputs
+                    continue
+    return results
 
 
 def _matches(got: Any, candidate: Any, expected: Any) -> bool:
@@ -535,16 +555,6 @@ def _equal_values(a: Any, b: Any) -> bool:
     except Exception:  # noqa: BLE001 - values that are not numbers are not a match
         return False
 
-
-def _catalogue_match(name: str, args: tuple, kwargs: dict, got: Any, expected: Any) -> str:
-    for description, function in dict_items(CATALOGUE.get(name, {})):
-        try:
-            candidate = snapshot(function(*deepcopy(args), **deepcopy(dict(kwargs))))
-        except Exception:  # noqa: BLE001 - a mistake that does not apply to these inputs
-            continue
-        if _matches(got, candidate, expected):
-            return PREFIX + str(description)
-    return ""
 
 
 def _elementwise_match(args: tuple, kwargs: dict, got: Any, expected: Any) -> str:

@@ -170,3 +170,35 @@ def test_an_error_from_a_function_a_visible_test_calls_directly_is_told_in_words
     assert "Your function relu" not in plain_cell and "Traceback" in plain_cell
     assert "x has the wrong value" in failed_check and "Your function" not in failed_check
     assert "invalid syntax" in syntax
+
+
+def test_the_catalogue_travels_with_the_record_and_the_grader_names_the_mistake(tmp_path, monkeypatch):
+    """Inside the sandbox the grader judges a hidden case outside the kernel, from the record of the source
+    notebook: the record run writes each known mistake's result on the case's inputs, and the grader's verdict on
+    those recorded results names the mistake (and names nothing when the answer is right)."""
+    import json
+
+    from helpers.checks import _compare, _grader, _protocol
+
+    def reference(z):
+        return np.exp(z) / np.exp(z).sum(axis=0, keepdims=True)
+
+    def rows(z):
+        return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+
+    record = tmp_path / "record.jsonl"
+    monkeypatch.setattr(_grader, "RECORD_FILE", str(record))
+    check.mistakes("softmax_recorded", {"each row sums to 1; each column must": rows})
+    Z = np.random.default_rng(4).normal(size=(3, 4))
+    _grader.RecordingFunction("demo", "softmax_recorded", reference).record_case(
+        (Z,), {}, reference(Z), name="softmax_recorded", where="softmax_recorded on hidden case 1", rtol=1e-6,
+        atol=1e-9)
+    case = json.loads(record.read_text().splitlines()[0])
+    known = [(description, _protocol.unwire(result)) for description, result in case["mistakes"]]
+    assert [description for description, _ in known] == ["each row sums to 1; each column must"]
+    args, expected = _protocol.unwire(case["args"]), _protocol.unwire(case["expected"])
+    with pytest.raises(CheckFailed, match="Likely mistake: each row sums to 1; each column must"):
+        _compare.verdict(check.snapshot(rows(Z)), (Z,), {}, args, {}, expected, "softmax_recorded", "case 1",
+                         1e-6, 1e-9, known)
+    _compare.verdict(check.snapshot(reference(Z)), (Z,), {}, args, {}, expected, "softmax_recorded", "case 1",
+                     1e-6, 1e-9, known)
