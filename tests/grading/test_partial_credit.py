@@ -34,6 +34,17 @@ WRONG_FOR_13 = '''def flatten_images(images):
     return images.reshape(m, -1).T / 255.0
 '''
 
+#: Right on the visible example (3 examples) and wrong on larger hidden cases, in a way the notebook's catalogue of
+#: known mistakes names: the bias left out of the forward pass.
+NO_BIAS_ON_LARGE = '''def propagate(w, b, X, Y):
+    m = X.shape[1]
+    A = 1 / (1 + np.exp(-(np.dot(w.T, X) + (b if m <= 3 else 0))))
+    cost = float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m)
+    return {"dw": np.dot(X, (A - Y).T) / m, "db": float(np.sum(A - Y) / m)}, cost
+'''
+CATALOGUED = "Likely mistake: the forward pass leaves out the bias"
+
+
 def _class(cd: CourseDir) -> list[samples.Submission]:
     reference = samples.answered(read_notebook(cd.release_notebook(A)), samples.solution_code(A))
     corpus = samples.corpus(A)
@@ -42,7 +53,9 @@ def _class(cd: CourseDir) -> list[samples.Submission]:
             samples.Submission("wrong-for-13", samples.dump(samples.answered(reference, {"flatten_images": WRONG_FOR_13})),
                                "flatten_images wrong on one hidden case"),
             samples.Submission("cost-sign", samples.dump(samples.answered(reference, {"propagate": cost_sign})),
-                               "propagate with a wrong-sign cost")]
+                               "propagate with a wrong-sign cost"),
+            samples.Submission("no-bias", samples.dump(samples.answered(reference, {"propagate": NO_BIAS_ON_LARGE})),
+                               "propagate without b on the hidden cases")]
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +74,8 @@ def pair(tmp_path_factory):
 
 def test_partial_credit_is_the_same_under_nbgrader_and_the_toolkit(pair):
     serial, toolkit, batch = pair
-    assert {r.student: r.status for r in batch.results} == dict.fromkeys(["reference", "wrong-for-13", "cost-sign"],
-                                                                         "graded")
+    assert {r.student: r.status for r in batch.results} == dict.fromkeys(
+        ["reference", "wrong-for-13", "cost-sign", "no-bias"], "graded")
     plain, ours = scores(serial, A), scores(toolkit, A)
     assert ours == plain
     full = plain["reference"]
@@ -71,6 +84,7 @@ def test_partial_credit_is_the_same_under_nbgrader_and_the_toolkit(pair):
     assert {g: s for g, s in plain["wrong-for-13"].items() if s != full[g]} == {"test_flatten_images": 1.6}
     # The demo's mistake-2: a wrong-sign cost loses test_propagate's points and no other cell's.
     assert {g: s for g, s in plain["cost-sign"].items() if s != full[g]} == {"test_propagate": 0.0}
+    assert {g for g, s in plain["no-bias"].items() if s != full[g]} == {"test_propagate"}
     review = integrity.load(toolkit.autograded_dir("wrong-for-13", A))
     assert review.cases == {"test_flatten_images": [4, 5]}
     assert not review.flags
@@ -80,3 +94,16 @@ def test_feedback_shows_the_cases_passed(pair):
     _, toolkit, _ = pair
     page = next(p for p in feedback.feedback(A, toolkit) if p.student == "wrong-for-13").path.read_text()
     assert "4 of 5 cases passed: 1.6 / 2" in page
+
+
+def _cell_output(cd: CourseDir, student: str, grade_id: str) -> str:
+    notebook = read_notebook(cd.autograded_dir(student, A) / f"{A}.ipynb")
+    cell = next(c for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+    return "\n".join(o.get("text", "") + "\n".join(o.get("traceback", [])) for o in cell.get("outputs", []))
+
+
+def test_the_catalogue_names_the_mistake_of_a_hidden_case_under_nbgrader_and_in_the_sandbox(pair):
+    serial, toolkit, _ = pair
+    for cd in (serial, toolkit):
+        assert CATALOGUED in _cell_output(cd, "no-bias", "test_propagate"), cd.root
+        assert "Likely mistake" not in _cell_output(cd, "reference", "test_propagate")
