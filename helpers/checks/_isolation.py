@@ -127,10 +127,28 @@ def provide(reference_function: Any, partial_credit: Any, cell_points: Any) -> N
     _PROVIDER.update(reference_function=reference_function, partial_credit=partial_credit, cell_points=cell_points)
 
 
+def _discover_reference() -> None:
+    """Import :mod:`helpers.reference` where it exists (the instructor's checkout), so that it calls :func:`provide`.
+
+    The hidden tests import it themselves, but only after their visible part: a notebook whose earlier test cells
+    all failed before that line would otherwise grade this cell without the reference. It is looked up by name, at
+    run time, because it imports the checks (a module-level import would be a cycle) and students' installs do not
+    have it.
+    """
+    import importlib
+
+    try:
+        importlib.import_module("helpers.reference")
+    except ImportError:
+        pass
+
+
 def _reference(assignment: str, name: str) -> Any:
     """The reference function ``name`` while grading, or None where it is not at hand."""
     if GRADER_SOCKET:
         return RemoteFunction(assignment, name)
+    if "reference_function" not in _PROVIDER:
+        _discover_reference()
     if "reference_function" not in _PROVIDER:
         return None
     try:

@@ -135,7 +135,8 @@ def _a_wrong_answer_shows_the_friendly_message(report):
     assert "all visible tests passed" not in shown
     # The message and the line that failed, not a traceback through the checks' own code.
     assert "Traceback" not in shown and "checks.py" not in shown, shown
-    assert 'in line 2 of this cell: check.close(basic_sigmoid(3), 0.9525741268224334, "basic_sigmoid(3)"' in shown
+    # (line 1 of the test cell is its comment, line 2 check.exercise(...), line 3 the check that fails)
+    assert 'in line 3 of this cell: check.close(basic_sigmoid(3), 0.9525741268224334, "basic_sigmoid(3)"' in shown
 
 
 def _screenshots_are_kept():
