@@ -77,19 +77,8 @@ def execute_and_score(notebook: nbformat.NotebookNode, stop_after: str | None = 
                 # A kernel that dies while starting (a loaded machine) says nothing about the submission.
                 if attempt == 2 or "before replying to kernel_info" not in str(error):
                     raise
-    scores = {}
-    for cell in notebook.cells:
-        if not is_grade(cell) or cell.cell_type != "code":
-            continue
-        if pattern:
-            cell.outputs = [o for o in cell.outputs if not (
-                o.output_type == "stream" and o.name == "stderr" and re.search(pattern, o.text))]
-        score, max_score = determine_grade(cell)
-        errors = [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
-        errors += [f"stderr: {o.text}" for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
-        scores[cell.metadata["nbgrader"]["grade_id"]] = CellScore(
-            cell.metadata["nbgrader"]["grade_id"], float(score), float(max_score), "\n".join(errors))
-    return scores
+    return {cell.metadata["nbgrader"]["grade_id"]: _cell_score(cell, pattern) for cell in notebook.cells
+            if is_grade(cell) and cell.cell_type == "code"}
 
 
 def grade_solutions(assignment: str, solutions: dict[str, str], stop_after: str | None = None,
