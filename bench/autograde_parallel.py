@@ -147,11 +147,12 @@ def run(command: list[str], label: str, profile_file: Path | None = None, check:
     return result
 
 
-def coursetools_command(root: Path, assignment: str, workers: int, sandboxed: bool, profile: Path) -> list[str]:
+def coursetools_command(root: Path, assignment: str, workers: int, sandboxed: bool, profile: Path,
+                        extra: tuple[str, ...] = ()) -> list[str]:
     """``python -m coursetools autograde`` as instructors run it, through this file's --batch (which also writes the
     batch's profile): the same parser, the same call."""
     return [sys.executable, __file__, "--batch", str(profile), "--", assignment, "--root", str(root),
-            "--workers", str(workers), "--no-progress", *([] if sandboxed else ["--no-sandbox"])]
+            "--workers", str(workers), "--no-progress", *([] if sandboxed else ["--no-sandbox"]), *extra]
 
 
 def batch_child(profile: Path, argv: list[str]) -> int:
@@ -242,12 +243,12 @@ def fresh_copy(base: CourseDir, target: Path) -> CourseDir:
 
 
 def parallel_runs(base: CourseDir, scratch: Path, assignment: str, workers: int, sandboxed: bool, repeat: int,
-                  label: str) -> tuple[list[Run], CourseDir]:
+                  label: str, extra: tuple[str, ...] = ()) -> tuple[list[Run], CourseDir]:
     runs, cd = [], base
     for k in range(repeat):
         cd = fresh_copy(base, scratch / f"{label}-{k}")
         profile = scratch / f"{label}-{k}.profile.json"
-        runs.append(run(coursetools_command(cd.root, assignment, workers, sandboxed, profile), label, profile))
+        runs.append(run(coursetools_command(cd.root, assignment, workers, sandboxed, profile, extra), label, profile))
     return runs, cd
 
 
@@ -269,6 +270,9 @@ def comparison(args, scratch: Path) -> bool:
     # sandboxed, as instructors run it.
     parallel, parallel_cd = parallel_runs(base, scratch, assignment, args.workers, False, args.repeat, "parallel")
     sandboxed, sandboxed_cd = parallel_runs(base, scratch, assignment, args.workers, True, args.repeat, "sandboxed")
+    # The same sandbox with every kernel started as a fresh Python: what the warm template saves, in the same run.
+    cold, cold_cd = parallel_runs(base, scratch, assignment, args.workers, True, args.repeat, "cold",
+                                  ("--cold-kernels",))
 
     theirs = grades(serial, assignment)
     cells_serial = [c for c in (cell_seconds(serial.autograded_dir(s.student, assignment) / f"{assignment}.ipynb")
@@ -277,38 +281,41 @@ def comparison(args, scratch: Path) -> bool:
     print()
     print(f"submissions: {n}; CPU measured by {serial_run.cpu_source}")
     cpu_serial = f"{serial_run.cpu / n:.2f} CPU-s per submission" if serial_run.cpu is not None else "CPU not measured"
-    print(f"serial nbgrader autograde:            {serial_run.seconds:7.1f} s   {per_serial:5.2f} s per submission; "
+    print(f"{'serial nbgrader autograde:':<50}{serial_run.seconds:7.1f} s   {per_serial:5.2f} s per submission; "
           f"cells {statistics.mean(cells_serial):.2f} s (wall); {cpu_serial}; load {serial_run.load_before} -> "
           f"{serial_run.load_after}")
     ok = True
-    for label, runs, cd in (("parallel", parallel, parallel_cd), ("sandboxed", sandboxed, sandboxed_cd)):
+    for label, runs, cd in (("parallel", parallel, parallel_cd), ("sandboxed", sandboxed, sandboxed_cd),
+                            ("cold", cold, cold_cd)):
         mismatches, compared, not_graded_by_nbgrader = compare(subs, serial, cd, assignment, theirs)
         ok &= not mismatches
         cells_wall = [c for c in (cell_seconds(cd.autograded_dir(s.student, assignment) / f"{assignment}.ipynb")
                                   for s in subs) if c is not None]
-        name = f"coursetools --workers {args.workers}" + (", sandboxed" if label == "sandboxed" else ", no sandbox")
+        name = f"coursetools --workers {args.workers}" + {"sandboxed": ", sandboxed", "parallel": ", no sandbox",
+                                                           "cold": ", sandboxed, cold kernels"}[label]
         speedups = [serial_run.seconds / r.seconds for r in runs]
         cpu = [r.cpu / n for r in runs if r.cpu is not None]
         cells_cpu = [r.profile.get("kernel.cells", 0.0) / max(1, r.graded) for r in runs]
         ratios = [r.cpu / max(1, r.graded) / c for r, c in zip(runs, cells_cpu) if r.cpu is not None and c]
-        print(f"{name + ':':<38}{spread([r.seconds for r in runs], '{:.1f}')} s; "
+        print(f"{name + ':':<50}{spread([r.seconds for r in runs], '{:.1f}')} s; "
               f"{spread([r.seconds / n for r in runs])} s per submission; speedup {spread(speedups)}x (serial in "
               f"the same run); loads {', '.join(r.load_before + ' -> ' + r.load_after for r in runs)}")
-        print(f"{'':<38}CPU {spread(cpu) if cpu else 'not measured'} CPU-s per submission; cells {spread(cells_cpu)} "
+        print(f"{'':<50}CPU {spread(cpu) if cpu else 'not measured'} CPU-s per submission; cells {spread(cells_cpu)} "
               f"CPU-s ({statistics.mean(cells_wall):.2f} s wall) per submission; CPU / cells' CPU "
               f"{spread(ratios) if ratios else 'n/a'}; grader peak RSS "
               f"{spread([r.rss / 2**20 for r in runs], '{:.0f}')} MiB")
-        print(f"{'':<38}identical scores: {'yes' if not mismatches else 'NO'} ({compared} compared; nbgrader could "
+        print(f"{'':<50}identical scores: {'yes' if not mismatches else 'NO'} ({compared} compared; nbgrader could "
               f"not grade {len(not_graded_by_nbgrader)}: {', '.join(not_graded_by_nbgrader)})")
         for line in mismatches:
             print("  " + line)
         if label == "sandboxed":
             met_speed = statistics.median(speedups) >= SPEEDUP_TARGET and not mismatches
             met_cpu = bool(ratios) and statistics.median(ratios) <= CPU_RATIO_TARGET
-            print(f"{'':<38}targets: speedup >= {SPEEDUP_TARGET} with identical scores: "
+            print(f"{'':<50}targets: speedup >= {SPEEDUP_TARGET} with identical scores: "
                   f"{'met' if met_speed else 'NOT met'}; CPU <= {CPU_RATIO_TARGET}x the cells' CPU: "
                   f"{'met' if met_cpu else 'NOT met'}")
     print_profile(sandboxed[-1])
+    print_profile(cold[-1])
     print_profile(parallel[-1])
     return ok
 

@@ -37,6 +37,9 @@ def add_sandbox_options(parser: argparse.ArgumentParser, no_sandbox_help: str = 
                        help=f"a limit of each submission's kernel, over course.toml's [sandbox.limits] (repeatable); "
                             f"names: {', '.join(Limits.names())}")
     group.add_argument("--bwrap", metavar="PATH", help="the bubblewrap binary (default: bwrap on PATH)")
+    group.add_argument("--cold-kernels", action="store_true",
+                       help="start each kernel as a fresh Python instead of forking it from a warm template "
+                            "(the sandbox is the same either way; slower: for comparison and troubleshooting)")
 
 
 def course_dir(args) -> CourseDir:
@@ -61,7 +64,8 @@ def sandbox_settings(args, enabled: bool | None = None) -> SandboxSettings:
     return SandboxSettings(
         enabled=(not getattr(args, "no_sandbox", False)) if enabled is None else enabled, limits=limits,
         show=tuple(Path(p) for p in table.get("show", [])), hide=tuple(Path(p) for p in table.get("hide", [])),
-        bwrap=getattr(args, "bwrap", None) or table.get("bwrap"))
+        bwrap=getattr(args, "bwrap", None) or table.get("bwrap"),
+        warm=bool(table.get("warm", True)) and not getattr(args, "cold_kernels", False))
 
 
 def grading_settings(args, notebook_timeout: float | None = None, sandbox: SandboxSettings | None = None

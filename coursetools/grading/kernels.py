@@ -202,8 +202,11 @@ def _discard(spare: _Kernel) -> None:
 
 
 def discard_spare_kernel() -> bool:
-    """Stop this worker process's spare kernel; what the client runs on every worker at the end of a batch."""
-    return Spare.discard()
+    """Stop this worker process's spare kernel and its warm template; what the client runs on every worker at the end
+    of a batch. True if there was a spare kernel."""
+    discarded = Spare.discard()
+    sandbox.close_templates()
+    return discarded
 
 
 atexit.register(discard_spare_kernel)

@@ -10,6 +10,7 @@ own environment is never graded as a student's "kernel died".
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import threading
@@ -34,10 +35,6 @@ _lock = threading.Lock()
 
 def kernel_starts(settings: SandboxSettings, arguments: list[str]) -> tuple[bool, str]:
     """On this machine: (True, which bubblewrap) if a sandboxed kernel starts and answers, else (False, why)."""
-    from jupyter_core.utils import run_sync
-
-    from .kernels import shutdown, start_kernel, wait_for_ready
-
     ok, why = sandbox.available(settings.bwrap)
     if not ok:
         return False, why
@@ -45,6 +42,25 @@ def kernel_starts(settings: SandboxSettings, arguments: list[str]) -> tuple[bool
     with _lock:
         if time.monotonic() - _proved.get(key, float("-inf")) < PROOF_AGE:
             return True, why
+    ok, reason = _kernel_answers(settings, arguments)
+    if not ok and settings.warm and sandbox.warm_kernels_start():
+        # A warm kernel that dies at its start (here, say, it could not drop a privilege) must not stop the batch:
+        # if a cold one answers, this process starts its kernels cold from now on.
+        ok, _ = _kernel_answers(dataclasses.replace(settings, warm=False), arguments)
+        if ok:
+            sandbox.stop_warm_kernels()
+    if not ok:
+        return False, reason
+    with _lock:
+        _proved[key] = time.monotonic()
+    return True, why
+
+
+def _kernel_answers(settings: SandboxSettings, arguments: list[str]) -> tuple[bool, str]:
+    from jupyter_core.utils import run_sync
+
+    from .kernels import shutdown, start_kernel, wait_for_ready
+
     workdir = Path(tempfile.mkdtemp(prefix="autograde-probe-"))
     km = None
     try:
@@ -61,9 +77,7 @@ def kernel_starts(settings: SandboxSettings, arguments: list[str]) -> tuple[bool
         if km is not None:
             shutdown(km)
         shutil.rmtree(workdir, ignore_errors=True)
-    with _lock:
-        _proved[key] = time.monotonic()
-    return True, why
+    return True, ""
 
 
 def _last_words(km, error: Exception) -> str:

@@ -11,6 +11,9 @@ submission is started by :func:`kernel_manager`, inside `bubblewrap <https://git
 * **no network**: a network namespace of its own with only a loopback device; kernel and grader talk over Unix
   sockets (ZeroMQ ``ipc`` transport) in a private folder bound into the sandbox;
 * **its own process tree**: ``--unshare-pid`` and ``--die-with-parent``;
+* **a warm start** (:mod:`.warm`): the kernel is forked from a template that has imported numpy and ipykernel and
+  run nothing of anyone's, then joins its own sandbox (built by bubblewrap as for a cold kernel) and drops its
+  privileges before the course's helpers are imported;
 * **resource limits** (:class:`Limits`, ``setrlimit`` applied by a launcher inside the sandbox) and a cap on the output
   the grader keeps (:mod:`.connection`), enforced on the grader's side of the connection;
 * when the grader runs as root, the kernel runs as a fresh unprivileged user id.
@@ -34,11 +37,14 @@ from .kernel import (
     report,
 )
 from .limits import GiB, Limits, MiB, SandboxSettings
+from .warm import close_all as close_templates
+from .warm import enabled as warm_kernels_start
+from .warm import stop as stop_warm_kernels
 
 __all__ = [
     "EXIT_REASONS", "GiB", "GraderService", "INSTALL_HELP", "Limits", "MiB", "SandboxSettings", "SandboxSpec",
-    "SandboxUnavailable", "SandboxedKernelManager", "ServiceFactory", "available", "cpu_seconds", "kernel_manager", "kill",
-    "notice", "report", "require",
+    "SandboxUnavailable", "SandboxedKernelManager", "ServiceFactory", "available", "close_templates", "cpu_seconds",
+    "kernel_manager", "kill", "notice", "report", "require", "stop_warm_kernels", "warm_kernels_start",
 ]
 
 UNSANDBOXED_WARNING = ("WARNING: grading WITHOUT a sandbox (--no-sandbox): student code runs with your rights, can "

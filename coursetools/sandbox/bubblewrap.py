@@ -283,15 +283,22 @@ class SandboxSpec:
         env.setdefault("LANG", "C.UTF-8")
         return env
 
+    def allowed_files(self) -> dict[str, str]:
+        """The files written into the private ``/tmp`` before the kernel starts (only there, no ``..``)."""
+        return {path: text for path, text in self.files.items() if path.startswith("/tmp/") and ".." not in path}
+
     def command(self, kernel_argv: list[str], launch_env: dict | None = None) -> list[str]:
         """The full command: bubblewrap, then the launcher (limits, user), then the kernel."""
         python = kernel_argv[0]
         args = self.bwrap_args() + ["--clearenv"]
         for key, value in sorted(self.environment(launch_env).items()):
             args += ["--setenv", key, value]
-        files = {path: text for path, text in self.files.items() if path.startswith("/tmp/") and ".." not in path}
-        config = {"rlimits": self.rlimits(), "uid": self.uid, "gid": self.uid, "files": files}
+        config = {"rlimits": self.rlimits(), "uid": self.uid, "gid": self.uid, "files": self.allowed_files()}
         return args + ["--", python, "-I", "-S", "-c", LAUNCHER, json.dumps(config), "--", *kernel_argv]
+
+    def placeholder_command(self, placeholder: list[str]) -> list[str]:
+        """The same sandbox around ``placeholder``, the process a warm kernel joins (see :mod:`.warm`)."""
+        return self.bwrap_args() + ["--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--", *placeholder]
 
 
 def kernel_argv(argv: list[str]) -> list[str]:

@@ -19,8 +19,10 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Type
 
 from ..course.kernel import KERNEL_NAME
+from . import warm
 from .bubblewrap import (
     INSTALL_HELP,
+    KERNEL_BOOT,
     REFERENCE_STUB,
     SandboxSpec,
     SandboxUnavailable,
@@ -104,6 +106,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.current_code: str | None = None
         self._log = None
         self.log_tail = ""
+        # A warm kernel (see .warm): the request for the template, then the kernel's process id once forked.
+        self._warm_request: dict | None = None
+        self.warm_pid: int | None = None
 
     # -- what the kernel sees -----------------------------------------------------------------------------------
     def spec(self) -> SandboxSpec:
@@ -121,7 +126,22 @@ class SandboxedKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         argv = kernel_argv(super().format_kernel_cmd(extra_arguments))
         launch_env = self._launch_args.get("env") if isinstance(self._launch_args, dict) else None
-        return self.spec().command(argv, launch_env if isinstance(launch_env, dict) else None)
+        spec = self.spec()
+        self._cold_command = spec.command(argv, launch_env if isinstance(launch_env, dict) else None)
+        self._warm_request = None
+        if self.settings.warm and warm.enabled() and argv[1:4] == ["-I", "-c", KERNEL_BOOT]:
+            exit_fifo = self.runtime_dir / "ipc" / "exit"
+            if not exit_fifo.exists():
+                os.mkfifo(exit_fifo, 0o600)
+            self._kernel_env = spec.environment(launch_env if isinstance(launch_env, dict) else None)
+            self._kernel_files = spec.allowed_files()
+            self._warm_request = {
+                "python": argv[0], "argv": argv[4:], "cwd": str(self.workdir), "env": dict(self._kernel_env),
+                "rlimits": spec.rlimits(), "uid": self.sandbox_uid, "files": dict(self._kernel_files),
+                "log": str(self.runtime_dir / "kernel.log"), "exit": str(exit_fifo),
+            }
+            return spec.placeholder_command([*warm.PLACEHOLDER, str(exit_fifo)])
+        return self._cold_command
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
@@ -149,6 +169,23 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:  # type: ignore[override]
         await super()._async_launch_kernel(kernel_cmd, **kw)
         self._process = getattr(self.provisioner, "process", None)
+        request, self._warm_request = self._warm_request, None
+        if request is None or self._process is None:
+            return
+        python = request.pop("python")
+        try:
+            template = warm.template(python, request["env"], request["files"])
+            if template is None:
+                raise warm.TemplateError("no warm template in this process")
+            request["target"] = warm.wait_for_placeholder(self._process.pid)
+            self.warm_pid = template.fork(request)
+        except warm.TemplateError:
+            # Start this kernel cold (and the next ones of this process): a warm start only saves time.
+            warm.give_up(python, self._kernel_env, self._kernel_files)
+            self._process.kill()
+            self._process.wait()
+            await super()._async_launch_kernel(self._cold_command, **kw)
+            self._process = getattr(self.provisioner, "process", None)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
         await super()._async_cleanup_resources(restart=restart)
@@ -197,6 +234,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             "kernel_log": self._read_log(1500) if code not in (0, None, KILLED_BY_GRADER) else "",
             "limits": self.limits.as_dict(),
             "attestation": self.service.report() if self.service is not None else None,
+            "warm": self.warm_pid is not None,
         }
 
 
@@ -241,6 +279,13 @@ def cpu_seconds(km) -> dict[str, float] | None:
         tree = [root, *root.children(recursive=True)]
     except psutil.Error:
         return None
+    warm_pid = getattr(km, "warm_pid", None)
+    if warm_pid is not None:  # a warm kernel is the template's child, not bubblewrap's
+        try:
+            kernel = psutil.Process(warm_pid)
+            tree += [kernel, *kernel.children(recursive=True)]
+        except psutil.Error:
+            pass
     for member in tree:
         try:
             times = member.cpu_times()

@@ -51,7 +51,8 @@ class SandboxSettings:
 
     ``enabled`` is False only when the instructor asked for it (``--no-sandbox``). ``show`` and ``hide`` add folders
     to what the sandbox shows read-only, or hide paths inside shown ones; ``bwrap`` is the bubblewrap binary (None:
-    ``bwrap`` on the worker's PATH).
+    ``bwrap`` on the worker's PATH). ``warm`` forks each kernel from a template that has imported the kernel's
+    libraries (:mod:`.warm`; the sandbox is the same) instead of starting a fresh Python.
     """
 
     enabled: bool = True
@@ -59,6 +60,7 @@ class SandboxSettings:
     show: tuple[Path, ...] = ()
     hide: tuple[Path, ...] = ()
     bwrap: str | None = None
+    warm: bool = True
 
     def describe(self) -> str:
         return f"limits: {self.limits.describe()}" if self.enabled else "no sandbox"

@@ -67,3 +67,20 @@ def test_a_kernel_that_dies_before_any_cell_is_a_grading_error(tmp_path):
     result = worker.grade(job, kit)
     assert result.status == ERROR, (result.status, result.reason)
     assert "grader's environment, not the submission" in result.reason
+
+
+def test_when_warm_kernels_die_at_start_the_probe_proves_cold_ones(tmp_path, monkeypatch):
+    """A template that answers but whose kernels never come up: the batch is not refused, kernels start cold."""
+    from coursetools.sandbox import warm
+
+    fake = tmp_path / "template.py"
+    fake.write_text("import json, os, sys\nprint('ready', flush=True)\n"
+                    "for line in sys.stdin:\n    print(json.dumps({'pid': os.getpid()}), flush=True)\n")
+    monkeypatch.setattr(warm, "TEMPLATE", fake)
+    monkeypatch.setattr(warm, "_templates", {})
+    monkeypatch.setattr(warm, "_stopped", False)
+    monkeypatch.setattr(probe, "_proved", {})
+    monkeypatch.setattr(probe, "STARTUP_TIMEOUT", 5.0)
+    ok, why = probe.kernel_starts(sandbox.SandboxSettings(), [])
+    assert ok, why
+    assert not warm.enabled()

@@ -66,32 +66,42 @@ def test_the_font_list_is_built_once_per_process():
     assert json.loads(text)["ttflist"], "a font list names the fonts matplotlib found"
 
 
-def test_a_kernel_uses_the_font_list_has_no_debugger_and_its_cpu_is_measured(tmp_path):
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_a_kernel_uses_the_font_list_has_no_debugger_and_its_cpu_is_measured(tmp_path, warm):
     workdir = tmp_path / "submission"
     workdir.mkdir()
-    km = kernels.start_kernel(workdir, ["--HistoryManager.hist_file=:memory:"], sandbox.SandboxSettings())
+    km = kernels.start_kernel(workdir, ["--HistoryManager.hist_file=:memory:"], sandbox.SandboxSettings(warm=warm))
     kc = km.client()
     kc.start_channels()
     try:
         run_sync(kernels.wait_for_ready)(kc, 60)
         kernels.bind(km, None)
-        code = ("import io, logging, sys, time\n"
+        code = ("import io, logging, os, sys, time\n"
                 "log = io.StringIO(); logging.basicConfig(level=logging.DEBUG, stream=log)\n"
-                "import matplotlib.font_manager\n"
-                "print('cache used:', 'Using fontManager instance from /tmp/.matplotlib/' in log.getvalue())\n"
+                "preloaded = 'matplotlib.font_manager' in sys.modules\n"
+                "import matplotlib, matplotlib.font_manager as fm\n"
+                "print('cache used:', 'Using fontManager instance from /tmp/' in log.getvalue())\n"
+                "print('preloaded:', preloaded)\n"
+                "fonts = [f.fname for f in fm.fontManager.ttflist]\n"
+                "print('fonts shown:', bool(fonts) and all(os.path.exists(f) for f in fonts))\n"
+                "print('cache folder:', os.path.isdir(matplotlib.get_cachedir()) and matplotlib.get_cachedir())\n"
                 "print('debugger:', sys.modules.get('debugpy') is not None)\n"
                 "end = time.process_time() + 0.5\n"
                 "while time.process_time() < end: pass\n")
         outputs = []
         run_sync(kc.execute_interactive)(code, timeout=60, output_hook=outputs.append)
         text = "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
-        assert "cache used: True" in text and "debugger: False" in text, text
+        # Cold, the kernel reads the grader's list from its /tmp; warm, the template read it before the fork.
+        assert ("preloaded: True" if warm else "cache used: True") in text, text
+        assert "debugger: False" in text and "fonts shown: True" in text, text
+        assert "cache folder: /tmp/" in text, text  # matplotlib's folder exists, in the kernel's private /tmp
     finally:
         kc.stop_channels()
         kernels.shutdown(km)
+    assert (km.warm_pid is not None) == warm
     cpu = kernels.kernel_cpu(km)
-    # The cell burned 0.5 CPU-s (and imported the font manager): counted as the cells', after the kernel was killed.
-    assert 0.5 <= cpu["kernel.cells"] < 30 and cpu["kernel.startup"] > 0.1, cpu
+    # The cell burned 0.5 CPU-s: counted as the cells', after the kernel was killed.
+    assert 0.5 <= cpu["kernel.cells"] < 30 and cpu["kernel.startup"] > 0.01, cpu
 
 
 def test_unsandboxed_kernels_get_one_blas_thread_too():
