@@ -2,9 +2,10 @@
 
 Builds a class of at least 40 submissions of one assignment (correct alternatives and wrong variants from the
 grading corpus, the reference, the untouched release, a notebook without its test cells, one invalid file and
-one whose kernel dies) and grades it three ways in the same run, from the same release and gradebook: serial
-nbgrader; ``--workers 2 --no-sandbox``, the like-for-like comparison, since nbgrader isolates nothing; and
-``--workers 2`` sandboxed, the default. For each it prints, with the machine's load beside every figure:
+one whose kernel dies) and grades it four ways in the same run, from the same release and gradebook: serial
+nbgrader; ``--workers 2 --no-sandbox``, the like-for-like comparison, since nbgrader isolates nothing;
+``--workers 2`` sandboxed, the default (warm kernels, see ``coursetools/sandbox/warm.py``); and the same with
+``--cold-kernels``, each kernel a fresh Python, which shows what the warm start saves. For each it prints, with the machine's load beside every figure:
 
 * the wall clock of the whole command (start-up included) per submission, and the speed-up against serial nbgrader
   measured in the same run;

@@ -144,3 +144,20 @@ def test_kernels_start_cold_when_asked_or_when_the_template_cannot(tmp_path, mon
     finally:
         assert fallback.stop()["warm"] is False
     assert warm._broken  # and the process stops trying
+
+
+def test_the_template_imports_nothing_of_the_course():
+    """What the template holds before it forks: the libraries, never the helpers (nor the reference behind them)."""
+    import subprocess
+    import sys
+
+    code = (f"import runpy, sys\ntemplate = runpy.run_path({str(warm.TEMPLATE)!r}, run_name='template')\n"
+            "template['preload'](True)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('helpers', 'coursetools', 'source')))\n"
+            "print('numpy' in sys.modules, 'matplotlib.pyplot' in sys.modules, 'ipykernel.kernelapp' in sys.modules)\n"
+            "print('matplotlib_inline.backend_inline' in sys.modules)")
+    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=120, cwd="/",
+                            env={**os.environ, "MPLBACKEND": warm.INLINE_BACKEND})
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert lines == ["[]", "True True True", "False"]  # the backend comes with a kernel's first figure, and its shell
