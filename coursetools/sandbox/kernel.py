@@ -133,11 +133,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             exit_fifo = self.runtime_dir / "ipc" / "exit"
             if not exit_fifo.exists():
                 os.mkfifo(exit_fifo, 0o600)
-            self._kernel_env = spec.environment(launch_env if isinstance(launch_env, dict) else None)
-            self._kernel_files = spec.allowed_files()
             self._warm_request = {
-                "python": argv[0], "argv": argv[4:], "cwd": str(self.workdir), "env": dict(self._kernel_env),
-                "rlimits": spec.rlimits(), "uid": self.sandbox_uid, "files": dict(self._kernel_files),
+                "python": argv[0], "argv": argv[4:], "cwd": str(self.workdir),
+                "env": spec.environment(launch_env if isinstance(launch_env, dict) else None),
+                "rlimits": spec.rlimits(), "uid": self.sandbox_uid, "files": spec.allowed_files(),
                 "log": str(self.runtime_dir / "kernel.log"), "exit": str(exit_fifo),
             }
             return spec.placeholder_command([*warm.PLACEHOLDER, str(exit_fifo)])
@@ -181,7 +180,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.warm_pid = template.fork(request)
         except warm.TemplateError:
             # Start this kernel cold (and the next ones of this process): a warm start only saves time.
-            warm.give_up(python, self._kernel_env, self._kernel_files)
+            warm.give_up(python, request["env"], request["files"])
             self._process.kill()
             self._process.wait()
             await super()._async_launch_kernel(self._cold_command, **kw)

@@ -39,6 +39,11 @@ PER_KERNEL = ("COURSE_GRADER_SOCKET",)
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
+def _is_font_list(path: str) -> bool:
+    """Whether ``path`` is matplotlib's font list (``fontlist-v<version>.json``, see :mod:`.fonts`)."""
+    return os.path.basename(path).startswith("fontlist-")
+
+
 class TemplateError(RuntimeError):
     """The template could not fork a kernel into a sandbox (the kernel then starts cold)."""
 
@@ -54,8 +59,7 @@ class Template:
     """
 
     def __init__(self, python: str, env: dict[str, str], files: dict[str, str] | None = None):
-        fontlists = {os.path.basename(p): t for p, t in (files or {}).items()
-                     if os.path.basename(p).startswith("fontlist-")}
+        fontlists = {os.path.basename(p): t for p, t in (files or {}).items() if _is_font_list(p)}
         self.mplconfigdir: str | None = None
         self.kernel_files: dict[str, str] = {}
         self.kernel_env: dict[str, str] = {}
@@ -107,7 +111,7 @@ class Template:
         """Fork a kernel into the sandbox of ``request["target"]``; returns the kernel's process id."""
         request = {**request, "env": {**request["env"], **self.kernel_env}}
         if self.kernel_files:  # the font list goes where this template's matplotlib looks for it
-            files = {p: t for p, t in request["files"].items() if not os.path.basename(p).startswith("fontlist-")}
+            files = {p: t for p, t in request["files"].items() if not _is_font_list(p)}
             request["files"] = {**files, **self.kernel_files}
         with self._lock:
             assert self.process.stdin is not None
