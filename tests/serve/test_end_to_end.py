@@ -183,6 +183,7 @@ def test_a_student_in_a_real_browser(live, notebooks, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service as DriverService
     from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     path = tmp_path / "tiny.ipynb"
@@ -199,14 +200,18 @@ def test_a_student_in_a_real_browser(live, notebooks, tmp_path):
         assert "Sign in" in driver.title
         driver.find_element(By.ID, "token").send_keys("not my token")
         driver.find_element(By.ID, "signin").click()
-        assert "not valid" in driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
-        driver.find_element(By.ID, "token").send_keys(token("browser"))
+        # A click that submits a form does not wait for the next page: wait for what it shows, and look again
+        # when the element found belonged to the page being replaced.
+        wait = WebDriverWait(driver, 30, poll_frequency=0.2,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+        assert wait.until(lambda d: "not valid" in d.find_element(By.CSS_SELECTOR, "[role=alert]").text)
+        wait.until(lambda d: d.find_element(By.ID, "token")).send_keys(token("browser"))
         driver.find_element(By.ID, "signin").click()
-        Select(driver.find_element(By.ID, "assignment")).select_by_value(TINY)
+        Select(wait.until(lambda d: d.find_element(By.ID, "assignment"))).select_by_value(TINY)
         driver.find_element(By.ID, "notebook").send_keys(str(path))
         driver.find_element(By.ID, "handin").click()
         WebDriverWait(driver, 120, poll_frequency=0.5).until(lambda d: d.current_url.endswith("/feedback"))
-        text = driver.find_element(By.TAG_NAME, "body").text
+        text = wait.until(lambda d: "Score:" in (t := d.find_element(By.TAG_NAME, "body").text) and t)
         driver.save_screenshot(str(tmp_path / "feedback.png"))
         assert "Score: 4 / 6" in text and "attempt 1" in text and "grade of record" in text
         assert "double(-3) should be -6" in text  # the hidden case's message (the default policy shows it)
