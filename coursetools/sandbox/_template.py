@@ -31,6 +31,14 @@ NAMESPACES = ("ipc", "uts", "net", "cgroup", "pid", "mnt")
 #: A kernel that finds itself with any privilege left exits with this code before running anything.
 EXIT_PRIVILEGED = 70
 
+#: What ipykernel imports while it starts (``IPKernelApp.initialize``), found by comparing ``sys.modules`` before
+#: and after: about 0.03 CPU-s of every kernel's start. Imports only: nothing here is run or configured.
+KERNEL_START_MODULES = (
+    "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect", "IPython.extensions.storemagic",
+    "IPython.utils.wildcard", "ipykernel.debugger", "faulthandler", "pdb", "psutil", "sqlite3", "tornado.gen",
+    "tornado.locks", "tornado.platform.asyncio", "tornado.queues",
+)
+
 libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -56,8 +64,13 @@ def preload(pyplot: bool) -> None:
     socket) and must see the sandbox's stub of ``helpers/reference``, never the solutions.
     """
     sys.modules["debugpy"] = None  # type: ignore[assignment]  # as in KERNEL_BOOT: no debugger in a grading kernel
+    import importlib
+
     import numpy  # noqa: F401
     from ipykernel import ipkernel, kernelapp, zmqshell  # noqa: F401
+
+    for module in KERNEL_START_MODULES:
+        importlib.import_module(module)
 
     if pyplot:
         import matplotlib.pyplot  # noqa: F401

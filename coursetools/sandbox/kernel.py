@@ -19,7 +19,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Type
 
 from ..course.kernel import KERNEL_NAME
-from . import warm
+from . import processes, warm
 from .bubblewrap import (
     INSTALL_HELP,
     KERNEL_BOOT,
@@ -270,23 +270,16 @@ def cpu_seconds(km) -> dict[str, float] | None:
     import psutil
 
     process = getattr(getattr(km, "provisioner", None), "process", None)
-    if process is None:
+    if process is None or processes.name(process.pid) is None:
         return None
     totals = {"kernel": 0.0, "bwrap": 0.0}
-    try:
-        root = psutil.Process(process.pid)
-        tree = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return None
+    tree = [process.pid, *processes.descendants(process.pid)]
     warm_pid = getattr(km, "warm_pid", None)
-    if warm_pid is not None:  # a warm kernel is the template's child, not bubblewrap's
+    if warm_pid is not None and processes.name(warm_pid) is not None:
+        tree += [warm_pid, *processes.descendants(warm_pid)]  # a warm kernel is the template's child, not bubblewrap's
+    for pid in tree:
         try:
-            kernel = psutil.Process(warm_pid)
-            tree += [kernel, *kernel.children(recursive=True)]
-        except psutil.Error:
-            pass
-    for member in tree:
-        try:
+            member = psutil.Process(pid)
             times = member.cpu_times()
             own = "bwrap" if member.name() == "bwrap" else "kernel"
         except psutil.Error:

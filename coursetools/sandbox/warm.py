@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+from . import processes
+
 TEMPLATE = Path(__file__).with_name("_template.py")
 #: The template imports numpy and ipykernel: a slow machine under load takes a few seconds.
 READY_TIMEOUT = 60.0
@@ -205,15 +207,12 @@ def close_all() -> None:
 
 def wait_for_placeholder(bwrap_pid: int, timeout: float = 10.0) -> int:
     """The placeholder's process id, once bubblewrap has built the sandbox and started it."""
-    import psutil
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            for child in psutil.Process(bwrap_pid).children(recursive=True):
-                if child.name() == "sh":
-                    return child.pid
-        except psutil.NoSuchProcess:
-            raise TemplateError("bubblewrap ended before the sandbox was ready") from None
+        for pid in processes.descendants(bwrap_pid):
+            if processes.name(pid) == "sh":
+                return pid
+        if processes.name(bwrap_pid) is None:
+            raise TemplateError("bubblewrap ended before the sandbox was ready")
         time.sleep(0.002)
     raise TemplateError("the sandbox was not ready in time")

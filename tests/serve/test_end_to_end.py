@@ -181,9 +181,9 @@ def test_forty_uploads_from_twenty_students_at_once(live, notebooks):
 
 def test_a_student_in_a_real_browser(live, notebooks, tmp_path):
     from selenium import webdriver
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.chrome.service import Service as DriverService
     from selenium.webdriver.common.by import By
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     path = tmp_path / "tiny.ipynb"
