@@ -16,6 +16,7 @@ uses only the standard library besides what it preloads, and is not imported by 
 
 import ctypes
 import fcntl
+import importlib
 import json
 import os
 import resource
@@ -64,8 +65,6 @@ def preload(pyplot: bool) -> None:
     socket) and must see the sandbox's stub of ``helpers/reference``, never the solutions.
     """
     sys.modules["debugpy"] = None  # type: ignore[assignment]  # as in KERNEL_BOOT: no debugger in a grading kernel
-    import importlib
-
     import numpy  # noqa: F401
     from ipykernel import ipkernel, kernelapp, zmqshell  # noqa: F401
 
