@@ -150,29 +150,10 @@ def run(command: list[str], label: str, profile_file: Path | None = None, check:
 
 def coursetools_command(root: Path, assignment: str, workers: int, sandboxed: bool, profile: Path,
                         extra: tuple[str, ...] = ()) -> list[str]:
-    """``python -m coursetools autograde`` as instructors run it, through this file's --batch (which also writes the
-    batch's profile): the same parser, the same call."""
-    return [sys.executable, __file__, "--batch", str(profile), "--", assignment, "--root", str(root),
+    """``python -m coursetools autograde`` as instructors run it, through ``_batch.py`` (which also writes the
+    batch's profile): the same parser, the same call, the same imports in the workers."""
+    return [sys.executable, str(ROOT / "bench" / "_batch.py"), str(profile), "--", assignment, "--root", str(root),
             "--workers", str(workers), "--no-progress", *([] if sandboxed else ["--no-sandbox"]), *extra]
-
-
-def batch_child(profile: Path, argv: list[str]) -> int:
-    """What ``python -m coursetools autograde ARGV`` does, and the batch's profile written to ``profile``."""
-    import resource
-
-    from coursetools.cli import build_parser
-    from coursetools.commands._options import course_dir, grading_settings
-    from coursetools.grading import batch as grading
-
-    args = build_parser().parse_args(["autograde", *argv])
-    cd = course_dir(args)
-    batch = grading.autograde(args.assignment, cd, settings=grading_settings(args), workers=args.workers,
-                              scheduler=args.scheduler, force=args.force, cell_timeout=args.cell_timeout,
-                              students=args.students, progress=not args.no_progress)
-    print(grading.summary(batch))
-    profile.write_text(json.dumps({"profile": batch.profile, "graded": batch.profiled,
-                                   "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
-    return 0
 
 
 def compare(subs, serial: CourseDir, ours_cd: CourseDir, assignment: str, theirs: dict):
@@ -343,8 +324,6 @@ def scaling(args, scratch: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--batch"]:
-        return batch_child(Path(argv[1]), argv[3:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--assignment", default=settings.load().assignments[0])
     parser.add_argument("--size", type=int, default=44, help="submissions in the class (at least 40)")

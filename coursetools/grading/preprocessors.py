@@ -314,22 +314,41 @@ class SaveAutoGradesOnce(SaveAutoGrades):
         self.db_url = resources["nbgrader"]["db_url"]
         self.gradebook = _state(resources)["gradebook"]
         self._flagged = set(_state(resources).get("flagged", ()))
+        self._grades, self._comments = self._rows()
         return NbGraderPreprocessor.preprocess(self, nb, resources)
+
+    def _rows(self) -> tuple[dict, dict]:
+        """The submitted notebook's grades and comments by cell name, read in two queries.
+
+        nbgrader looks each one up on its own (a seven-table join per cell, and a flush before each): most of the
+        gradebook write. A cell missing here is looked up as nbgrader does, which raises as nbgrader would.
+        """
+        from nbgrader.api import Comment, Grade
+        from sqlalchemy.orm import joinedload
+
+        db = self.gradebook.db
+        submitted = self.gradebook.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
+        with db.no_autoflush:
+            grades = db.query(Grade).options(joinedload(Grade.cell)).filter(Grade.notebook_id == submitted.id)
+            comments = db.query(Comment).options(joinedload(Comment.cell)).filter(Comment.notebook_id == submitted.id)
+            return {g.cell.name: g for g in grades}, {c.cell.name: c for c in comments}
 
     def _add_score(self, cell, resources) -> None:
         from nbgrader import utils
 
-        grade = self.gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
-                                          self.assignment_id, self.student_id)
+        name = cell.metadata["nbgrader"]["grade_id"]
+        grade = self._grades.get(name) or self.gradebook.find_grade(name, self.notebook_id, self.assignment_id,
+                                                                    self.student_id)
         grade.auto_score, _ = utils.determine_grade(cell, self.log)
         grade.needs_manual_grade = (grade.manual_score is not None or grade.auto_score is None
-                                    or grade.name in self._flagged)
+                                    or name in self._flagged)
 
     def _add_comment(self, cell, resources) -> None:
         from nbgrader import utils
 
-        comment = self.gradebook.find_comment(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
-                                              self.assignment_id, self.student_id)
+        name = cell.metadata["nbgrader"]["grade_id"]
+        comment = self._comments.get(name) or self.gradebook.find_comment(name, self.notebook_id, self.assignment_id,
+                                                                          self.student_id)
         if cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell) and not utils.is_task(cell):
             comment.auto_comment = "No response."
         else:

@@ -32,6 +32,7 @@ from .bubblewrap import (
     bwrap_path,
     kernel_argv,
 )
+from .bytecode import compile_helpers
 from .connection import OutputBudget, SandboxedKernelClient
 from .fonts import font_files
 from .limits import SandboxSettings
@@ -112,9 +113,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     # -- what the kernel sees -----------------------------------------------------------------------------------
     def spec(self) -> SandboxSpec:
-        return SandboxSpec(workdir=self.workdir, runtime_dir=self.runtime_dir, limits=self.limits,
+        spec = SandboxSpec(workdir=self.workdir, runtime_dir=self.runtime_dir, limits=self.limits,
                            show=self.settings.show, hide=self.settings.hide, uid=self.sandbox_uid, bwrap=self.bwrap,
                            files=font_files(self.bwrap, self.settings.show, self.settings.hide))
+        compile_helpers(Path(spec.repository) / "helpers")  # once per process: kernels cannot write it
+        return spec
 
     @property
     def kernel_spec(self):  # type: ignore[override]
