@@ -316,7 +316,9 @@ def scaling(args, scratch: Path) -> None:
     print(f"\nhow cost grows with the class (sandboxed, --workers {args.workers}):")
     first = rows[0][1].seconds / rows[0][0]
     for n, r in rows:
-        cpu = f"{r.cpu / n:5.2f} CPU-s" if r.cpu is not None else "CPU n/a"
+        cells = r.profile.get("kernel.cells", 0.0) / max(1, r.graded)
+        cpu = (f"{r.cpu / n:5.2f} CPU-s" + (f" ({r.cpu / max(1, r.graded) / cells:4.2f}x the cells' {cells:4.2f})"
+                                            if cells else "")) if r.cpu is not None else "CPU n/a"
         print(f"  {n:4d} submissions: {r.seconds:7.1f} s, {r.seconds / n:5.2f} s per submission "
               f"({r.seconds / n / first:4.2f}x the {rows[0][0]}'s), {cpu} per submission, grader peak RSS "
               f"{r.rss / 2**20:5.0f} MiB; load {r.load_before} -> {r.load_after}")

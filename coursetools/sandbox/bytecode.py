@@ -14,8 +14,8 @@ import functools
 import re
 from pathlib import Path
 
-#: Folders not compiled: the reference solutions (hidden from kernels by the sandbox's stub).
-SKIP = re.compile(r"[/\\]reference([/\\]|$)")
+#: The folder not compiled: the reference solutions (hidden from kernels by the sandbox's stub).
+SKIPPED = "reference"
 
 
 @functools.cache
@@ -24,7 +24,8 @@ def compile_helpers(folder: Path) -> bool:
 
     Only a saving: a folder that cannot be written (a read-only checkout) is left as it is.
     """
+    skip = re.compile(re.escape(str(folder / SKIPPED)) + r"([/\\]|$)")
     try:
-        return bool(compileall.compile_dir(str(folder), quiet=2, rx=SKIP, workers=1))
+        return bool(compileall.compile_dir(str(folder), quiet=2, rx=skip, workers=1))
     except OSError:
         return False
