@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main(profile: Path, argv: list[str]) -> int:
-    import coursetools  # noqa: F401 - first, as python -m coursetools does (see coursetools/__init__.py)
     from coursetools.cli import build_parser
     from coursetools.commands._options import course_dir, grading_settings
     from coursetools.grading import batch as grading

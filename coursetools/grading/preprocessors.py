@@ -328,10 +328,9 @@ class SaveAutoGradesOnce(SaveAutoGrades):
 
         db = self.gradebook.db
         submitted = self.gradebook.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
-        with db.no_autoflush:
-            grades = db.query(Grade).options(joinedload(Grade.cell)).filter(Grade.notebook_id == submitted.id)
-            comments = db.query(Comment).options(joinedload(Comment.cell)).filter(Comment.notebook_id == submitted.id)
-            return {g.cell.name: g for g in grades}, {c.cell.name: c for c in comments}
+        grades = db.query(Grade).options(joinedload(Grade.cell)).filter(Grade.notebook_id == submitted.id)
+        comments = db.query(Comment).options(joinedload(Comment.cell)).filter(Comment.notebook_id == submitted.id)
+        return {g.cell.name: g for g in grades}, {c.cell.name: c for c in comments}
 
     def _add_score(self, cell, resources) -> None:
         from nbgrader import utils

@@ -168,11 +168,21 @@ class SandboxSpec:
     def stub_dir(self) -> Path:
         return self.runtime_dir / "reference"
 
+    @property
+    def helpers(self) -> Path:
+        """The repository's helpers, shown read-only."""
+        return _resolved(self.repository) / "helpers"
+
+    @property
+    def stubbed(self) -> Path:
+        """The folder of the helpers that the stub (:attr:`stub_dir`) replaces: the reference solutions."""
+        return self.helpers / "reference"
+
     def shown(self) -> list[Path]:
         """The folders shown read-only besides the system ones: Python, the helpers, images, extras."""
         repo = _resolved(self.repository)
         paths = [_resolved(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}]
-        paths += [repo / "helpers", repo / "img"]
+        paths += [self.helpers, repo / "img"]
         paths += [_resolved(p) for p in self.show]
         system = [Path(d) for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d)]
         result: list[Path] = []
@@ -244,8 +254,7 @@ class SandboxSpec:
                 args += ["--ro-bind", str(self.stub_dir), str(path / "helpers" / "reference")]
             elif any(_is_within(real, s) for s in shown + readonly):
                 args += mount_point(path) + ["--ro-bind", str(real), str(path)]
-        repo = _resolved(self.repository)
-        args += ["--ro-bind", str(self.stub_dir), str(repo / "helpers" / "reference")]
+        args += ["--ro-bind", str(self.stub_dir), str(self.stubbed)]
         for path in self.hidden():
             args += (["--perms", "0755", "--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)])
         args += mount_point(ipc) + ["--bind", str(ipc), str(ipc)]

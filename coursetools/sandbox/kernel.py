@@ -116,7 +116,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         spec = SandboxSpec(workdir=self.workdir, runtime_dir=self.runtime_dir, limits=self.limits,
                            show=self.settings.show, hide=self.settings.hide, uid=self.sandbox_uid, bwrap=self.bwrap,
                            files=font_files(self.bwrap, self.settings.show, self.settings.hide))
-        compile_helpers(Path(spec.repository) / "helpers")  # once per process: kernels cannot write it
+        compile_helpers(spec.helpers, spec.stubbed)  # once per process: kernels cannot write it
         return spec
 
     @property
