@@ -8,7 +8,7 @@ import sys
 from ..course.coursedir import redact
 from ..grading.batch import DEFAULT_NOTEBOOK_TIMEOUT
 from ..sandbox import require
-from ..serve import config, layout, server
+from ..serve import config, layout
 from ..serve.service import Service
 from ..serve.tokens import INSTRUCTOR, STUDENT, new_token, write_private
 from ._options import add_sandbox_options, course_dir, grading_settings
@@ -58,6 +58,9 @@ def settings_of(args) -> config.ServeSettings:
 
 
 def run(args) -> int:
+    # The web stack (FastAPI, pydantic: about 0.5 CPU-s to import) only for this command, not for every one.
+    from ..serve import server
+
     cd = course_dir(args)
     settings = settings_of(args)
     grading = grading_settings(args)

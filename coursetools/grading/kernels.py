@@ -12,6 +12,7 @@ anyone's and is never reused after a notebook; it is discarded when the settings
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util
 import os
 import shutil
 import tempfile
@@ -61,6 +62,7 @@ def start_kernel(workdir: Path, arguments: list[str], settings: SandboxSettings)
     """
     if not settings.enabled:
         arguments = [*arguments, *(a for a in QUIET_KERNEL if a not in arguments)]
+    _discard_at_exit()
     km = sandbox.kernel_manager(workdir, settings, service=_attestation)
     run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_environment(), extra_arguments=arguments)
     return km
@@ -209,7 +211,21 @@ def discard_spare_kernel() -> bool:
     return discarded
 
 
-atexit.register(discard_spare_kernel)
+_discard_registered_in: int | None = None
+
+
+def _discard_at_exit() -> None:
+    """Have this process discard its spare kernel and warm template when it ends, however it was started.
+
+    A main program runs ``atexit``; a worker forked by multiprocessing's forkserver ends with ``os._exit`` after
+    multiprocessing's own finalizers, which it clears when it starts: so both are registered, in the process
+    that starts kernels (discarding twice does nothing the second time).
+    """
+    global _discard_registered_in
+    if _discard_registered_in != os.getpid():
+        _discard_registered_in = os.getpid()
+        atexit.register(discard_spare_kernel)
+        multiprocessing.util.Finalize(None, discard_spare_kernel, exitpriority=0)
 
 
 async def wait_for_ready(kc, timeout: float) -> None:
