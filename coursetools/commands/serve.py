@@ -58,7 +58,7 @@ def settings_of(args) -> config.ServeSettings:
 
 
 def run(args) -> int:
-    # The web stack (FastAPI, pydantic: about 0.5 CPU-s to import) only for this command, not for every one.
+    # The web stack (FastAPI, pydantic: about 0.3 CPU-s to import) only for this command, not for every one.
     from ..serve import server
 
     cd = course_dir(args)
