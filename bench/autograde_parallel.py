@@ -113,6 +113,18 @@ class Run:
     profile: dict = field(default_factory=dict)  # the batch's profile (coursetools runs), see grading.Batch
     graded: int = 0
 
+    @property
+    def cells_cpu(self) -> float:
+        """The kernels' CPU-seconds while executing cells, per graded submission."""
+        return self.profile.get("kernel.cells", 0.0) / max(1, self.graded)
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        """CPU per graded submission as a ratio of the cells' CPU (None if either was not measured)."""
+        if self.cpu is None or not self.cells_cpu:
+            return None
+        return self.cpu / max(1, self.graded) / self.cells_cpu
+
 
 def env() -> dict[str, str]:
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -277,8 +289,8 @@ def comparison(args, scratch: Path) -> bool:
                                                            "cold": ", sandboxed, cold kernels"}[label]
         speedups = [serial_run.seconds / r.seconds for r in runs]
         cpu = [r.cpu / n for r in runs if r.cpu is not None]
-        cells_cpu = [r.profile.get("kernel.cells", 0.0) / max(1, r.graded) for r in runs]
-        ratios = [r.cpu / max(1, r.graded) / c for r, c in zip(runs, cells_cpu) if r.cpu is not None and c]
+        cells_cpu = [r.cells_cpu for r in runs]
+        ratios = [r.cpu_ratio for r in runs if r.cpu_ratio is not None]
         print(f"{name + ':':<50}{spread([r.seconds for r in runs], '{:.1f}')} s; "
               f"{spread([r.seconds / n for r in runs])} s per submission; speedup {spread(speedups)}x (serial in "
               f"the same run); loads {', '.join(r.load_before + ' -> ' + r.load_after for r in runs)}")
@@ -316,9 +328,9 @@ def scaling(args, scratch: Path) -> None:
     print(f"\nhow cost grows with the class (sandboxed, --workers {args.workers}):")
     first = rows[0][1].seconds / rows[0][0]
     for n, r in rows:
-        cells = r.profile.get("kernel.cells", 0.0) / max(1, r.graded)
-        cpu = (f"{r.cpu / n:5.2f} CPU-s" + (f" ({r.cpu / max(1, r.graded) / cells:4.2f}x the cells' {cells:4.2f})"
-                                            if cells else "")) if r.cpu is not None else "CPU n/a"
+        cpu = f"{r.cpu / n:5.2f} CPU-s" if r.cpu is not None else "CPU n/a"
+        if r.cpu_ratio is not None:
+            cpu += f" ({r.cpu_ratio:4.2f}x the cells' {r.cells_cpu:4.2f})"
         print(f"  {n:4d} submissions: {r.seconds:7.1f} s, {r.seconds / n:5.2f} s per submission "
               f"({r.seconds / n / first:4.2f}x the {rows[0][0]}'s), {cpu} per submission, grader peak RSS "
               f"{r.rss / 2**20:5.0f} MiB; load {r.load_before} -> {r.load_after}")
