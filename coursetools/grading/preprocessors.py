@@ -35,6 +35,7 @@ from nbgrader.preprocessors import (
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 from .. import sandbox
+from .blocking import BlockingExecuteCell
 from .kernels import is_alive, wait_for_ready
 from .metadata import RestoreGraderMetadata
 from .results import KERNEL_DIED, TIMED_OUT
@@ -100,7 +101,7 @@ class CompleteDeduplicateIds(DeduplicateIds):
 
 
 # --- on the worker: executing ----------------------------------------------------------------------------------
-class GuardedExecute(Execute):
+class GuardedExecute(BlockingExecuteCell, Execute):
     """nbgrader's Execute in a given kernel, with a per-notebook wall-clock limit and a survivable kernel death.
 
     ``preprocess(nb, resources, km)`` runs the notebook in ``km``, a kernel the worker started in the submission's

@@ -86,21 +86,23 @@ class OutputBudget:
         self.dropped += 1
         return None
 
+    def pass_on(self, msg: dict) -> dict:
+        """What a client gets for ``msg``: the message :meth:`filter` keeps, or, for one it drops, a message every
+        client ignores (its callers were told a message is ready)."""
+        kept = self.filter(msg)
+        if kept is not None:
+            return kept
+        msg["header"]["msg_type"] = msg["msg_type"] = "execute_input"
+        msg["content"] = {"code": ""}
+        return msg
+
 
 class _BudgetedIOPubChannel(AsyncZMQSocketChannel):
     budget: OutputBudget | None = None
 
     async def get_msg(self, timeout: float | None = None) -> dict:  # type: ignore[override]
         msg = await super().get_msg(timeout=timeout)
-        if self.budget is None:
-            return msg
-        kept = self.budget.filter(msg)
-        if kept is not None:
-            return kept
-        # Dropped: hand on a message every client ignores (its callers were told a message is ready).
-        msg["header"]["msg_type"] = msg["msg_type"] = "execute_input"
-        msg["content"] = {"code": ""}
-        return msg
+        return msg if self.budget is None else self.budget.pass_on(msg)
 
 
 class SandboxedKernelClient(AsyncKernelClient):

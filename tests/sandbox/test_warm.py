@@ -161,3 +161,19 @@ def test_the_template_imports_nothing_of_the_course():
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stderr[-2000:]
     assert lines == ["[]", "True True True", "False"]  # the backend comes with a kernel's first figure, and its shell
+
+
+def test_the_template_preloads_every_library_the_helpers_import():
+    """After the template's preload, a kernel's import of the helpers imports the helpers and nothing else: the
+    libraries they need are already there (HELPER_LIBRARIES), so no kernel pays for them again."""
+    import subprocess
+    import sys
+
+    code = (f"import runpy, sys\ntemplate = runpy.run_path({str(warm.TEMPLATE)!r}, run_name='template')\n"
+            "template['preload'](True)\nbefore = set(sys.modules)\n"
+            "import helpers, helpers.checks, helpers.reference\n"
+            "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] != 'helpers'))")
+    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=120, cwd="/",
+                            env={**os.environ, "MPLBACKEND": warm.INLINE_BACKEND})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["[]"]

@@ -1,0 +1,112 @@
+"""The blocking cell loop (coursetools.grading.blocking) against nbclient's own ``execute_cell``: the same
+submissions, graded both ways in the same sandboxed kernels' set-up, give the same executed notebooks (every output,
+execution count and metadata; of the timing metadata, the same keys), the same statuses and reasons.
+
+The submissions cover every kind of message a cell can produce and every way a cell can end: streams on stdout and
+stderr interleaved, rich displays, a display updated through its id, ``clear_output``, an expression's value, an
+error, ``input()`` with no stdin, an output flood past the output limit, a kernel that dies, a cell interrupted at
+the cell limit, one that ignores the interrupt, and a notebook past its own limit.
+"""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from coursetools.grading import batch, results, worker
+from coursetools.grading import preprocessors as grading_preprocessors
+from coursetools.grading.job import GradingSettings, Job
+from coursetools.sandbox import Limits, SandboxSettings
+from tests.support.course import REFERENCE, TINY, answered, make_course
+
+pytestmark = pytest.mark.slow
+CELL_TIMEOUT = 3
+
+RICH = ("import sys\nfrom IPython.display import HTML, Markdown, clear_output, display\n"
+        "print('before clear'); clear_output(wait=True); print('after clear')\n"
+        "print('one'); print('two', file=sys.stderr); print('three')\n"
+        "display(HTML('<b>bold</b>'), Markdown('*md*'))\n"
+        "handle = display('first', display_id=True)\nhandle.update('second')\n"
+        "sys.stdout.write('no newline'); sys.stderr.write('err no newline')\n"
+        + REFERENCE["add_one"] + "add_one(41)\n")
+CASES = {
+    "reference": {},
+    "rich": {"add_one": RICH},
+    "errors": {"add_one": "def add_one(x):\n    return undefined_name\nadd_one(1)\n",
+               "double": "answer = input('a number? ')\n" + REFERENCE["double"]},
+    "flood": {"add_one": "for i in range(3000):\n    print('x' * 100, i)\n" + REFERENCE["add_one"],
+              "double": "import sys\nfor i in range(200):\n    print('e' * 100, file=sys.stderr)\n"
+                        + REFERENCE["double"]},
+    "dies": {"double": "import os\nos._exit(3)\n"},
+    "interrupted": {"double": "import time\ntime.sleep(60)\n" + REFERENCE["double"]},
+    "ignores-interrupt": {"double": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
+                                    "    pass\n"},
+    "notebook-limit": {name: "import time\ntime.sleep(2)\n" + code for name, code in REFERENCE.items()},
+}
+#: The whole notebook's limit: the notebook-limit case's cells each stay under the cell limit, all three do not.
+NOTEBOOK_LIMITS = {"notebook-limit": 4.0}
+
+
+def _comparable(outcome) -> dict:
+    """An outcome without what differs from run to run: timestamps (their keys stay) and kernel-specific text."""
+    cells = []
+    for cell in json.loads(json.dumps(outcome.executed or {})).get("cells", []):
+        timing = cell.get("metadata", {}).pop("execution", None)
+        cells.append({**cell, "timing keys": sorted(timing) if timing is not None else None})
+    return {"status": outcome.status, "reason": outcome.reason, "cells": cells}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    cd = make_course(tmp_path_factory.mktemp("blocking") / "course")
+    sandbox = SandboxSettings(limits=Limits(output_bytes=200_000))
+    kits = {}
+    for limit in {60.0, *NOTEBOOK_LIMITS.values()}:
+        kits[limit], _, _ = batch.build_kit(cd, TINY, GradingSettings(sandbox=sandbox, notebook_timeout=limit),
+                                            cell_timeout=CELL_TIMEOUT)
+        batch.prepare(kits[limit])
+    notebooks = {name: nbformat.writes(answered(cd, {**REFERENCE, **answers})).encode()
+                 for name, answers in CASES.items()}
+    results: dict[bool, dict[str, list[dict]]] = {True: {}, False: {}}
+    try:
+        for blocking in (True, False):
+            grading_preprocessors.GuardedExecute.blocking = blocking
+            for name, data in notebooks.items():
+                kit = kits[NOTEBOOK_LIMITS.get(name, 60.0)]
+                result = worker.grade(Job(name, TINY, {TINY: data}, {}, prewarm=False), kit)
+                results[blocking][name] = [_comparable(o) for o in result.notebooks]
+    finally:
+        grading_preprocessors.GuardedExecute.blocking = True
+    return results
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_blocking_loop_executes_as_nbclient_does(graded, case):
+    ours, theirs = graded[True][case], graded[False][case]
+    assert ours == theirs
+
+
+def test_the_cases_reach_what_they_are_for(graded):
+    """The cases are not vacuous: each ends the way it is meant to (in both loops, by the test above)."""
+    def outcome(case):
+        return graded[True][case][0]
+
+    def texts(case):  # what the cells printed and showed
+        return json.dumps([cell.get("outputs") for cell in outcome(case)["cells"]])
+
+    assert outcome("reference")["status"] == results.GRADED
+    # (the inert notebook keeps a display's text only: see coursetools.grading.inert)
+    assert all(k in texts("rich") for k in ("after clear", "two", "HTML object", "'second'", "no newline", '"42"'))
+    assert "before clear" not in texts("rich") and "'first'" not in texts("rich")
+    assert "NameError" in texts("errors") and "StdinNotImplementedError" in texts("errors")
+    assert "output limit" in texts("flood")
+    assert outcome("dies")["status"] == results.KERNEL_DIED
+    assert outcome("interrupted")["status"] == results.TIMED_OUT and "was interrupted" in outcome("interrupted")["reason"]
+    ran = {cell.get("id"): cell.get("execution_count") for cell in outcome("interrupted")["cells"]}
+    assert ran["test_square"] is not None, "the notebook went on after the interrupted cell"
+    assert outcome("ignores-interrupt")["status"] == results.TIMED_OUT
+    assert "did not stop when interrupted" in outcome("ignores-interrupt")["reason"]
+    assert outcome("notebook-limit")["status"] == results.TIMED_OUT
+    assert "limit for a notebook" in outcome("notebook-limit")["reason"]
