@@ -7,18 +7,29 @@ shows. So the grader builds it once, in a sandbox of its own in which no student
 (:func:`font_files`), and every kernel's launcher writes that list into its own ``/tmp`` before the kernel starts.
 Nothing passes from one submission to another: each kernel gets a fresh copy of the grader's list, in its own
 ``/tmp``.
+
+The list is also kept in the grader's cache folder (:func:`coursetools.course.settings.cache_dir`, never shown in a
+sandbox), under a name made from everything it depends on: the Python and matplotlib, bubblewrap, the sandbox's
+shown and hidden folders, and every file of the font folders matplotlib and fontconfig read (name, size, time).
+So each batch's workers read it instead of building it (about 0.4 CPU-s a worker), and a font installed or removed
+makes a new list.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.metadata
+import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from ..course import settings
 from .bubblewrap import REFERENCE_STUB, SandboxSpec
 from .limits import Limits
 
@@ -45,8 +56,65 @@ def font_files(bwrap: str, show: tuple[Path, ...] = (), hide: tuple[Path, ...] =
     return dict(_build(bwrap, tuple(show), tuple(hide)))
 
 
+#: The font folders matplotlib scans on Linux (``font_manager.X11FontDirectories``, the system's) and fontconfig's
+#: configuration (``fc-list`` lists what it names); matplotlib's own fonts are added from its installed package.
+FONT_FOLDERS = ("/usr/X11R6/lib/X11/fonts", "/usr/X11/lib/X11/fonts", "/usr/share/fonts", "/usr/local/share/fonts",
+                "/usr/lib/openoffice/share/fonts/truetype", "/etc/fonts")
+
+
+def _fingerprint(bwrap: str, show: tuple[Path, ...], hide: tuple[Path, ...]) -> str:
+    """A digest of everything the font list depends on (see the module's docstring)."""
+    spec = importlib.util.find_spec("matplotlib")
+    packages = (spec.submodule_search_locations or []) if spec else []
+    folders = list(FONT_FOLDERS) + [os.path.join(p, "mpl-data", "fonts") for p in packages]
+    try:
+        version = importlib.metadata.version("matplotlib")
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    digest = hashlib.sha256(json.dumps([sys.executable, sys.version, version, bwrap, [str(p) for p in show],
+                                        [str(p) for p in hide], folders]).encode())
+    for folder in folders:
+        for root, _, files in sorted(os.walk(folder)):
+            for name in sorted(files):
+                try:
+                    stat = os.stat(os.path.join(root, name))
+                except OSError:
+                    continue
+                digest.update(f"{root}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def _cached(path: Path) -> tuple[tuple[str, str], ...] | None:
+    try:
+        built = json.loads(path.read_text(encoding="utf-8"))
+        return ((built["path"], built["text"]),) if _valid(built) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _keep(path: Path, built: dict) -> None:
+    """Write the list to the cache folder, atomically (two workers may build it at once)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_suffix(f".{os.getpid()}.tmp")
+        scratch.write_text(json.dumps(built), encoding="utf-8")
+        os.replace(scratch, path)
+    except OSError:
+        pass  # a cache only
+
+
+def _valid(built: dict) -> bool:
+    path, text = built.get("path"), built.get("text")
+    return (isinstance(path, str) and isinstance(text, str) and path.startswith("/tmp/") and ".." not in path
+            and len(text) <= MAX_FONT_LIST)
+
+
 @functools.cache
 def _build(bwrap: str, show: tuple[Path, ...], hide: tuple[Path, ...]) -> tuple[tuple[str, str], ...]:
+    kept = settings.cache_dir() / "fonts" / f"fontlist-{_fingerprint(bwrap, show, hide)}.json"
+    cached = _cached(kept)
+    if cached is not None:
+        return cached
     workdir = Path(tempfile.mkdtemp(prefix="cg-fonts-"))
     runtime = Path(tempfile.mkdtemp(prefix="cg-fonts-run-"))
     try:
@@ -62,8 +130,7 @@ def _build(bwrap: str, show: tuple[Path, ...], hide: tuple[Path, ...]) -> tuple[
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(runtime, ignore_errors=True)
-    path, text = built.get("path"), built.get("text")
-    if not (isinstance(path, str) and isinstance(text, str) and path.startswith("/tmp/") and ".." not in path
-            and len(text) <= MAX_FONT_LIST):
+    if not _valid(built):
         return ()
-    return ((path, text),)
+    _keep(kept, {"path": built["path"], "text": built["text"]})
+    return ((built["path"], built["text"]),)

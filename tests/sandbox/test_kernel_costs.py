@@ -66,6 +66,29 @@ def test_the_font_list_is_built_once_per_process():
     assert json.loads(text)["ttflist"], "a font list names the fonts matplotlib found"
 
 
+def test_the_font_list_is_kept_in_the_cache_folder_for_the_next_batch(tmp_path, monkeypatch):
+    """A later process reads the list the first one built; other sandbox settings make another list."""
+    monkeypatch.setenv("COURSETOOLS_CACHE", str(tmp_path / "cache"))
+    bwrap = bubblewrap.bwrap_path() or "bwrap"
+    fonts._build.cache_clear()
+    built = fonts.font_files(bwrap)
+    [kept] = (tmp_path / "cache" / "fonts").glob("fontlist-*.json")
+    assert json.loads(kept.read_text())["text"] == next(iter(built.values()))
+
+    def no_sandbox(*args, **kwargs):
+        raise AssertionError("the list was built again")
+
+    fonts._build.cache_clear()  # as a new process: only the cache folder is left
+    monkeypatch.setattr(fonts.subprocess, "run", no_sandbox)
+    assert fonts.font_files(bwrap) == built
+    monkeypatch.undo()
+    monkeypatch.setenv("COURSETOOLS_CACHE", str(tmp_path / "cache"))
+    fonts._build.cache_clear()
+    assert fonts.font_files(bwrap, hide=(tmp_path / "hidden",))  # built anew (not read from the first one's)
+    assert len(list((tmp_path / "cache" / "fonts").glob("fontlist-*.json"))) == 2
+    fonts._build.cache_clear()
+
+
 @pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
 def test_a_kernel_uses_the_font_list_has_no_debugger_and_its_cpu_is_measured(tmp_path, warm):
     workdir = tmp_path / "submission"
