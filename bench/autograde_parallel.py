@@ -68,7 +68,7 @@ PROFILE = [
     ("client: the rest (Dask client and scheduler, kit)", ["client.other"]),
     ("worker: start the next kernel (jupyter_client)", ["worker.kernel_start"]),
     ("worker: parse, sanitize (nbgrader)", ["worker.sanitize"]),
-    ("worker: execute (nbclient, the grader's service)", ["worker.execute"]),
+    ("worker: execute (the cell loop, nbclient's message handling, the grader's service)", ["worker.execute"]),
     ("worker: stop the kernel, sandbox report", ["worker.kernel_stop"]),
     ("worker: integrity review, inert notebook", ["worker.review"]),
     ("worker: the rest (Dask task, pickling)", ["worker.other"]),
