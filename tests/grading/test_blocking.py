@@ -4,8 +4,9 @@ execution count and metadata; of the timing metadata, the same keys), the same s
 
 The submissions cover every kind of message a cell can produce and every way a cell can end: streams on stdout and
 stderr interleaved, rich displays, a display updated through its id, ``clear_output``, an expression's value, an
-error, ``input()`` with no stdin, an output flood past the output limit, a kernel that dies, a cell interrupted at
-the cell limit, one that ignores the interrupt, and a notebook past its own limit.
+error, ``input()`` with no stdin, a message the cell sends itself on the kernel's output socket, an output flood
+past the output limit, a kernel that dies, a cell interrupted at the cell limit, one that ignores the interrupt, and
+a notebook past its own limit.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from coursetools.sandbox import Limits, SandboxSettings
 from tests.support.course import REFERENCE, TINY, answered, make_course
 
 pytestmark = pytest.mark.slow
-CELL_TIMEOUT = 3
+CELL_TIMEOUT = 4
 
 RICH = ("import sys\nfrom IPython.display import HTML, Markdown, clear_output, display\n"
         "print('before clear'); clear_output(wait=True); print('after clear')\n"
@@ -39,14 +40,20 @@ CASES = {
     "flood": {"add_one": "for i in range(3000):\n    print('x' * 100, i)\n" + REFERENCE["add_one"],
               "double": "import sys\nfor i in range(200):\n    print('e' * 100, file=sys.stderr)\n"
                         + REFERENCE["double"]},
-    "dies": {"double": "import os\nos._exit(3)\n"},
+    "sends-its-own": {"add_one": "kernel = get_ipython().kernel\n"
+                                 "kernel.session.send(kernel.iopub_socket, 'stream', {'name': 'stdout', 'text': "
+                                 "'sent by the cell'}, parent=kernel.get_parent())\n" + REFERENCE["add_one"]},
+    # (the pause lets the kernel's output thread send what came before: without it, whether the cell's first
+    # messages arrive before the death is noticed is a race, in nbclient as here)
+    "dies": {"double": "import os, time\nprint('going', flush=True)\ntime.sleep(0.5)\nos._exit(3)\n"},
     "interrupted": {"double": "import time\ntime.sleep(60)\n" + REFERENCE["double"]},
     "ignores-interrupt": {"double": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
                                     "    pass\n"},
-    "notebook-limit": {name: "import time\ntime.sleep(2)\n" + code for name, code in REFERENCE.items()},
+    "notebook-limit": {name: "import time\ntime.sleep(2.5)\n" + code for name, code in REFERENCE.items()},
 }
-#: The whole notebook's limit: the notebook-limit case's cells each stay under the cell limit, all three do not.
-NOTEBOOK_LIMITS = {"notebook-limit": 4.0}
+#: The whole notebook's limit: the notebook-limit case's cells each stay under the cell limit, all three do not
+#: (the limit falls in the middle of the third: 5 to 7.5 s).
+NOTEBOOK_LIMITS = {"notebook-limit": 6.0}
 
 
 def _comparable(outcome) -> dict:
@@ -101,12 +108,13 @@ def test_the_cases_reach_what_they_are_for(graded):
     assert all(k in texts("rich") for k in ("after clear", "two", "HTML object", "'second'", "no newline", '"42"'))
     assert "before clear" not in texts("rich") and "'first'" not in texts("rich")
     assert "NameError" in texts("errors") and "StdinNotImplementedError" in texts("errors")
+    assert "sent by the cell" in texts("sends-its-own")
     assert "output limit" in texts("flood")
-    assert outcome("dies")["status"] == results.KERNEL_DIED
+    assert outcome("dies")["status"] == results.KERNEL_DIED and "going" in texts("dies")
     assert outcome("interrupted")["status"] == results.TIMED_OUT and "was interrupted" in outcome("interrupted")["reason"]
     ran = {cell.get("id"): cell.get("execution_count") for cell in outcome("interrupted")["cells"]}
     assert ran["test_square"] is not None, "the notebook went on after the interrupted cell"
     assert outcome("ignores-interrupt")["status"] == results.TIMED_OUT
     assert "did not stop when interrupted" in outcome("ignores-interrupt")["reason"]
     assert outcome("notebook-limit")["status"] == results.TIMED_OUT
-    assert "limit for a notebook" in outcome("notebook-limit")["reason"]
+    assert "limit for a notebook and was stopped in square" in outcome("notebook-limit")["reason"]
