@@ -7,7 +7,9 @@ same two sockets with one ``zmq.Poller`` and hands every message to nbclient's o
 up holding is nbclient's by construction:
 
 * IOPub messages go through the channel's output budget (:mod:`coursetools.sandbox.connection`) and then
-  ``process_message`` (outputs, ``clear_output``, display ids, widgets, execution counts, timing);
+  ``process_message`` (outputs, ``clear_output``, display ids, widgets, execution counts, timing); a message that
+  cannot be read (only the student's code can send one) is dropped and counted, where nbclient would stop the
+  notebook with an error of the grader's;
 * the shell reply is matched by its parent, timed, and waited for the idle status for ``iopub_timeout`` seconds;
 * the kernel is checked every second while no reply has come (``DeadKernelError``), and at the cell's limit the
   timeout is handled by ``_async_handle_timeout`` (interrupt, ``error_on_timeout``), as nbclient does;
@@ -46,12 +48,21 @@ def _hook(hook, **kwargs) -> None:
         run_sync(wait)()
 
 
-def _receive(socket: zmq.Socket, channel) -> dict:
+def _receive(socket: zmq.Socket, channel) -> dict | None:
     """One message from ``socket`` as the channel's ``get_msg`` would return it (identities stripped, signature
-    checked, header dates parsed)."""
+    checked, header dates parsed), or None for one that cannot be read: not signed with the kernel's key, replayed,
+    not JSON, or without a header and parent header. Only code in the kernel can send such a message (the student's):
+    nbclient's loop would stop the whole notebook with a grader's error; this one drops the message."""
     session = channel.session
-    _, parts = session.feed_identities(socket.recv_multipart())
-    return session.deserialize(parts)
+    try:
+        _, parts = session.feed_identities(socket.recv_multipart())
+        msg = session.deserialize(parts)
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not (isinstance(msg.get("header"), dict) and isinstance(msg.get("parent_header"), dict)
+            and isinstance(msg.get("content"), dict)):
+        return None
+    return msg
 
 
 class BlockingExecuteCell(NotebookClient):
@@ -60,6 +71,8 @@ class BlockingExecuteCell(NotebookClient):
 
     #: False: every cell goes through nbclient's own ``execute_cell`` (what the equivalence test compares with).
     blocking = True
+    #: Messages dropped because they could not be read (see :func:`_receive`), by the cell they came during.
+    unreadable: dict[int, int] = {}
 
     def _blocking_unsupported(self) -> bool:
         if not self.blocking:
@@ -158,8 +171,8 @@ class BlockingExecuteCell(NotebookClient):
             if iopub in ready:
                 idle = self._drain_output(iopub, iopub_channel, budget, msg_id, cell, cell_index, idle)
             if shell in ready and reply is None:
-                msg = _receive(shell, kc.shell_channel)
-                if msg["parent_header"].get("msg_id") == msg_id:
+                msg = self._readable(_receive(shell, kc.shell_channel), cell_index)
+                if msg is not None and msg["parent_header"].get("msg_id") == msg_id:
                     reply = msg
                     replied = time.monotonic()
                     if self.record_timing:
@@ -173,7 +186,9 @@ class BlockingExecuteCell(NotebookClient):
         for _ in range(DRAIN):
             if not iopub.poll(0, zmq.POLLIN):
                 break
-            msg = _receive(iopub, channel)
+            msg = self._readable(_receive(iopub, channel), cell_index)
+            if msg is None:
+                continue
             if budget is not None:
                 msg = budget.pass_on(msg)
             if idle or msg["parent_header"].get("msg_id") != msg_id:
@@ -183,6 +198,11 @@ class BlockingExecuteCell(NotebookClient):
             except CellExecutionComplete:
                 idle = True
         return idle
+
+    def _readable(self, msg: dict | None, cell_index: int) -> dict | None:
+        if msg is None:
+            self.unreadable = {**self.unreadable, cell_index: self.unreadable.get(cell_index, 0) + 1}
+        return msg
 
     def _check_alive(self) -> None:
         kc: Any = self.kc

@@ -115,6 +115,7 @@ class GuardedExecute(BlockingExecuteCell, Execute):
         state = _state(resources)
         self._current = -1
         self._cell_seconds = 0.0
+        self.unreadable = {}
         expired = threading.Event()
         limit = state.get("notebook_timeout")
         if limit:
@@ -166,6 +167,12 @@ class GuardedExecute(BlockingExecuteCell, Execute):
                     pass
                 self.kc = None
         state["cell_seconds"] = self._cell_seconds
+        if self.unreadable:
+            where = [self._where_cell(nb, i) for i in sorted(self.unreadable)]
+            state.setdefault("notes", []).append({
+                "code": "unreadable_messages", "cells": [w for w in where if not w.startswith("cell ")],
+                "message": f"the kernel sent {sum(self.unreadable.values())} message(s) the grader could not read "
+                           f"(not signed with the kernel's key, or malformed), in {', '.join(where)}: ignored"})
         return nb, resources
 
     async def _async_handle_timeout(self, timeout, cell=None):
@@ -229,9 +236,13 @@ class GuardedExecute(BlockingExecuteCell, Execute):
     def _where(self, nb) -> str:
         if not 0 <= self._current < len(nb.cells):
             return " before running any cell"
-        cell = nb.cells[self._current]
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        return f" in {grade_id}" if grade_id else f" in cell {self._current + 1}"
+        return f" in {self._where_cell(nb, self._current)}"
+
+    @staticmethod
+    def _where_cell(nb, index: int) -> str:
+        """A cell's grade id, or "cell N"."""
+        grade_id = nb.cells[index].metadata.get("nbgrader", {}).get("grade_id") if 0 <= index < len(nb.cells) else None
+        return grade_id if grade_id else f"cell {index + 1}"
 
     def _mark_unfinished(self, nb, ename, reason):
         for index, cell in enumerate(nb.cells):

@@ -175,7 +175,8 @@ def _finish(kit: AssignmentKit, name: str, submitted, outcome: NotebookOutcome, 
 
 
 def _notes(found: integrity.Review, state: dict) -> None:
-    """The notes of the sanitizing preprocessors (what was restored or removed), as flags."""
+    """The notes of the sanitizing preprocessors (what was restored or removed) and of the execution (what it
+    dropped), as flags."""
     for note in state.pop("notes", []):
         severity = integrity.CHEAT if note["code"] == "skip_execution" and note["cells"] else integrity.REVIEW
         found.add(note["code"], severity, note["message"], note["cells"])
@@ -224,6 +225,7 @@ def _execute_notebook(kit: AssignmentKit, job: Job, name: str, workdir: Path, km
             with phases.phase("worker.kernel_stop"):
                 shutdown(km)
                 state["sandbox"] = sandbox.report(km)
+        _notes(found, state)  # what the execution dropped (unreadable messages)
     except Exception as error:  # noqa: BLE001 - the batch goes on; the status says what happened
         return NotebookOutcome(name, ERROR, f"{type(error).__name__}: {error}"[:2000] or "grading failed"), submitted
     finally:

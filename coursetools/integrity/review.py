@@ -356,7 +356,7 @@ def _structure(result: Review, submitted, source) -> None:
 
 #: Flags that say what the grader did to a submission it graded anyway: a graded submission's reason quotes them.
 NOTICE_CODES = ("special_files", "grader_metadata_changed", "skip_execution", "text_repaired", "active_content",
-                "bad_timestamp", "integrity_error")
+                "bad_timestamp", "integrity_error", "unreadable_messages")
 
 
 def notice(review_: Review) -> str:

@@ -51,6 +51,10 @@ CASES = {
                                     "    pass\n"},
     "notebook-limit": {name: "import time\ntime.sleep(2.5)\n" + code for name, code in REFERENCE.items()},
 }
+#: Where the two differ by design: a message the kernel's key did not sign stops nbclient's loop with a grader's
+#: error (the submission left for a human); the blocking loop drops it, grades the rest and flags it.
+UNREADABLE = {"unsigned": {"double": "kernel = get_ipython().kernel\nkernel.iopub_socket.send_multipart("
+                                     "[b'x', b'<IDS|MSG>', b'bad', b'{}', b'{}', b'{}', b'{}'])\n" + REFERENCE["double"]}}
 #: The whole notebook's limit: the notebook-limit case's cells each stay under the cell limit, all three do not
 #: (the limit falls in the middle of the third: 5 to 7.5 s).
 NOTEBOOK_LIMITS = {"notebook-limit": 6.0}
@@ -86,6 +90,11 @@ def graded(tmp_path_factory):
                 results[blocking][name] = [_comparable(o) for o in result.notebooks]
     finally:
         grading_preprocessors.GuardedExecute.blocking = True
+    for name, answers in UNREADABLE.items():
+        data = nbformat.writes(answered(cd, {**REFERENCE, **answers})).encode()
+        result = worker.grade(Job(name, TINY, {TINY: data}, {}, prewarm=False), kits[60.0])
+        results[True][name] = [_comparable(o) for o in result.notebooks]
+        results[True][name][0]["flags"] = {f.code: f.message for f in result.notebooks[0].review.flags}
     return results
 
 
@@ -118,3 +127,12 @@ def test_the_cases_reach_what_they_are_for(graded):
     assert "did not stop when interrupted" in outcome("ignores-interrupt")["reason"]
     assert outcome("notebook-limit")["status"] == results.TIMED_OUT
     assert "limit for a notebook and was stopped in square" in outcome("notebook-limit")["reason"]
+
+
+def test_a_message_the_kernel_did_not_sign_is_dropped_and_flagged(graded):
+    outcome = graded[True]["unsigned"][0]
+    assert outcome["status"] == results.GRADED
+    message = outcome["flags"]["unreadable_messages"]  # the graded submission's reason quotes it
+    assert "1 message(s) the grader could not read" in message and "in double" in message
+    failed = [c["id"] for c in outcome["cells"] if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    assert failed == [], "every test passed: the rest of the notebook was graded"
