@@ -165,6 +165,7 @@ class BlockingExecuteCell(NotebookClient):
                         cell["metadata"]["execution"]["shell.execute_reply"] = timestamp(timed_out)
                     reply = timed_out
                     replied = time.monotonic()
+                    poller.unregister(shell)  # what comes on it now is for nobody (nbclient's next cell drops it)
                     continue
                 wait = min(next_check, deadline if deadline is not None else next_check) - now
             ready = dict(poller.poll(math.ceil(max(0.0, wait) * 1000)))
@@ -175,6 +176,7 @@ class BlockingExecuteCell(NotebookClient):
                 if msg is not None and msg["parent_header"].get("msg_id") == msg_id:
                     reply = msg
                     replied = time.monotonic()
+                    poller.unregister(shell)
                     if self.record_timing:
                         cell["metadata"]["execution"]["shell.execute_reply"] = timestamp(msg)
 

@@ -40,7 +40,7 @@ KERNEL_START_MODULES = (
     "tornado.locks", "tornado.platform.asyncio", "tornado.queues",
 )
 #: The libraries the course's helpers import (numpy's lazily loaded random and testing, and ``secrets``), found
-#: the same way: the kernel's own import of the helpers fell from about 0.025 to 0.005 CPU-s. Library code only;
+#: the same way: the kernel's own import of the helpers fell from about 0.025 to 0.012 CPU-s. Library code only;
 #: the helpers themselves are imported by each kernel (see :func:`preload`). A test keeps this list complete.
 HELPER_LIBRARIES = ("numpy.random", "numpy.testing", "secrets")
 

@@ -103,7 +103,9 @@ def _keep(path: Path, built: dict) -> None:
         pass  # a cache only
 
 
-def _valid(built: dict) -> bool:
+def _valid(built) -> bool:
+    if not isinstance(built, dict):
+        return False
     path, text = built.get("path"), built.get("text")
     return (isinstance(path, str) and isinstance(text, str) and path.startswith("/tmp/") and ".." not in path
             and len(text) <= MAX_FONT_LIST)
