@@ -25,11 +25,12 @@ from __future__ import annotations
 import inspect
 import math
 import time
+from collections import Counter
 from typing import Any
 
 import zmq
 from nbclient.client import NotebookClient, timestamp
-from nbclient.exceptions import CellExecutionComplete, CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellExecutionComplete, CellExecutionError, CellTimeoutError
 from nbclient.util import run_sync
 
 #: How often the kernel is checked while a cell has not answered (nbclient's ``_async_poll_kernel_alive``).
@@ -39,6 +40,8 @@ DRAIN = 200
 
 
 def _hook(hook, **kwargs) -> None:
+    """nbclient's ``run_hook`` for this loop: a plain hook (nbgrader's ``on_cell_executed``) is called without
+    entering an event loop, which ``run_sync(run_hook)`` would do for every cell."""
     if hook is None:
         return
     result = hook(**kwargs)
@@ -71,8 +74,12 @@ class BlockingExecuteCell(NotebookClient):
 
     #: False: every cell goes through nbclient's own ``execute_cell`` (what the equivalence test compares with).
     blocking = True
-    #: Messages dropped because they could not be read (see :func:`_receive`), by the cell they came during.
-    unreadable: dict[int, int] = {}
+
+    def reset_execution_trackers(self) -> None:
+        """nbclient's per-notebook state, and the messages dropped because they could not be read (see
+        :func:`_receive`), counted by the index of the cell they came during."""
+        super().reset_execution_trackers()
+        self.unreadable: Counter[int] = Counter()
 
     def _blocking_unsupported(self) -> bool:
         if not self.blocking:
@@ -203,11 +210,9 @@ class BlockingExecuteCell(NotebookClient):
 
     def _readable(self, msg: dict | None, cell_index: int) -> dict | None:
         if msg is None:
-            self.unreadable = {**self.unreadable, cell_index: self.unreadable.get(cell_index, 0) + 1}
+            self.unreadable[cell_index] += 1
         return msg
 
     def _check_alive(self) -> None:
-        kc: Any = self.kc
-        if not run_sync(kc.is_alive)():
-            self.log.error("Kernel died while waiting for execute reply.")
-            raise DeadKernelError("Kernel died")
+        """nbclient's check: ``DeadKernelError`` if the kernel is gone."""
+        run_sync(self._async_check_alive)()

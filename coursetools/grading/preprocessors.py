@@ -115,7 +115,6 @@ class GuardedExecute(BlockingExecuteCell, Execute):
         state = _state(resources)
         self._current = -1
         self._cell_seconds = 0.0
-        self.unreadable = {}
         expired = threading.Event()
         limit = state.get("notebook_timeout")
         if limit:
@@ -168,9 +167,10 @@ class GuardedExecute(BlockingExecuteCell, Execute):
                 self.kc = None
         state["cell_seconds"] = self._cell_seconds
         if self.unreadable:
-            where = [self._where_cell(nb, i) for i in sorted(self.unreadable)]
+            cells = sorted(self.unreadable)
+            where = [self._where_cell(nb, i) for i in cells]
             state.setdefault("notes", []).append({
-                "code": "unreadable_messages", "cells": [w for w in where if not w.startswith("cell ")],
+                "code": "unreadable_messages", "cells": [g for g in (_grade_id(nb, i) for i in cells) if g],
                 "message": f"the kernel sent {sum(self.unreadable.values())} message(s) the grader could not read "
                            f"(not signed with the kernel's key, or malformed), in {', '.join(where)}: ignored"})
         return nb, resources
@@ -241,8 +241,7 @@ class GuardedExecute(BlockingExecuteCell, Execute):
     @staticmethod
     def _where_cell(nb, index: int) -> str:
         """A cell's grade id, or "cell N"."""
-        grade_id = nb.cells[index].metadata.get("nbgrader", {}).get("grade_id") if 0 <= index < len(nb.cells) else None
-        return grade_id if grade_id else f"cell {index + 1}"
+        return _grade_id(nb, index) or f"cell {index + 1}"
 
     def _mark_unfinished(self, nb, ename, reason):
         for index, cell in enumerate(nb.cells):
@@ -255,6 +254,10 @@ class GuardedExecute(BlockingExecuteCell, Execute):
                 cell.outputs = [nbformat.v4.new_output(
                     "error", ename=NOT_RUN_ENAME, evalue="not run: the notebook stopped at an earlier cell",
                     traceback=[f"{NOT_RUN_ENAME}: not run: the notebook stopped at an earlier cell"])]
+
+
+def _grade_id(nb, index: int) -> str | None:
+    return nb.cells[index].metadata.get("nbgrader", {}).get("grade_id") if 0 <= index < len(nb.cells) else None
 
 
 class KernelStartError(RuntimeError):

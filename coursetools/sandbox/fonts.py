@@ -87,9 +87,9 @@ def _fingerprint(bwrap: str, show: tuple[Path, ...], hide: tuple[Path, ...]) -> 
 def _cached(path: Path) -> tuple[tuple[str, str], ...] | None:
     try:
         built = json.loads(path.read_text(encoding="utf-8"))
-        return ((built["path"], built["text"]),) if _valid(built) else None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return None
+    return ((built["path"], built["text"]),) if _valid(built) else None
 
 
 def _keep(path: Path, built: dict) -> None:
