@@ -65,17 +65,18 @@ CPU_RATIO_TARGET = 1.3
 PROFILE = [
     ("client: read the folder, hash it", ["client.read_hash"]),
     ("client: gradebook write, autograded/ files", ["client.record"]),
-    ("client: the rest (Dask client and scheduler, kit)", ["client.other"]),
+    ("client: the rest (Dask's event loop: scheduler, client, workers; the kit)", ["client.other"]),
     ("worker: start the next kernel (jupyter_client)", ["worker.kernel_start"]),
     ("worker: parse, sanitize (nbgrader)", ["worker.sanitize"]),
-    ("worker: execute (the cell loop, nbclient's message handling, the grader's service)", ["worker.execute"]),
+    ("worker: execute (the cell loop, nbclient's message handling)", ["worker.execute"]),
+    ("worker: the grader's service for the hidden tests (a thread per kernel)", ["worker.service"]),
     ("worker: stop the kernel, sandbox report", ["worker.kernel_stop"]),
     ("worker: integrity review, inert notebook", ["worker.review"]),
-    ("worker: the rest (Dask task, pickling)", ["worker.other"]),
+    ("worker: the rest (the Dask task around these)", ["worker.other"]),
     ("kernel: start-up and imports", ["kernel.startup"]),
     ("kernel: the cells", ["kernel.cells"]),
     ("sandbox: bubblewrap", ["sandbox.bwrap"]),
-    ("not in any process above (Dask workers and nannies idle, process start-ups, the probe)", ["unaccounted"]),
+    ("not in any process or thread above (imports, the warm template, the probe, other threads)", ["unaccounted"]),
 ]
 
 

@@ -211,7 +211,7 @@ def demo(root: Path | None = None, workers: int | None = None, force: bool = Fal
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+    parser.add_argument("--workers", type=int, default=None, help="local workers, each grading one submission at a time (default: one per core)")
     parser.add_argument("--force", action="store_true", help="grade every submission again")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_sandbox_options(parser, "run the sample class without the sandbox (without bubblewrap the demo does so "

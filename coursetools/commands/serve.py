@@ -31,7 +31,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--forwarded-allow-ips", metavar="IPS",
                         help="behind a reverse proxy: trust its X-Forwarded-For/-Proto from these addresses "
                              "(e.g. 127.0.0.1), so links and secure cookies use https")
-    parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+    parser.add_argument("--workers", type=int, default=None, help="local workers, each grading one submission at a time (default: one per core)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="grade on this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of a local cluster")
     parser.add_argument("--notebook-timeout", type=float, default=None,

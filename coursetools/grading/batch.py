@@ -37,12 +37,13 @@ from ..course.text import terminal_safe
 from . import cluster, probe, results
 from .folder import FolderContents, read_folder, special_entries_digest
 from .job import AssignmentKit, GradingSettings, Job, JobResult, NotebookOutcome
+from .kernels import in_worker_context
 from .preprocessors import preprocessor_lists
 from .progress import BatchProgress
 from .recorder import Recorder
 from .results import ERROR, EXECUTED, GRADED, MISSING, REJECTED, TIMED_OUT, GradingResult
 from .snapshot import snapshot_hash, snapshot_notebook
-from .worker import grade
+from .worker import grade, worker_name
 
 log = logging.getLogger("coursetools.autograde")
 
@@ -65,9 +66,11 @@ class Batch:
     workers: int = 0
     notice: str = ""  # how student code was isolated (or the warning that it was not)
     #: CPU-seconds by phase, summed over the submissions graded (the workers' :class:`~.worker.Phases`, the
-    #: client's "client.read_hash" and "client.record"), and the client process's whole CPU time ("client.total").
+    #: client's "client.read_hash" and "client.record", on its own thread), and the client's whole CPU time
+    #: ("client.total": the process's, less what worker threads of this process spent on their tasks).
     profile: dict[str, float] = field(default_factory=dict)
     profiled: int = 0  # submissions the workers returned (the profile's denominator)
+    workers_here_cpu: float = 0.0  # "worker.total" of the tasks run by worker threads of this process
 
     def add_profile(self, name: str, seconds: float) -> None:
         self.profile[name] = self.profile.get(name, 0.0) + seconds
@@ -147,6 +150,7 @@ def assignment_hash(cd: CourseDir, assignment: str, snapshot: dict, config, dead
 
 
 # --- before the batch ----------------------------------------------------------------------------------------------
+@in_worker_context
 def _probe_worker(settings: sandbox.SandboxSettings, arguments: list[str] | None = None) -> tuple[bool, str]:
     """On a worker: can it isolate submissions as ``settings`` say? Proved by starting a sandboxed kernel."""
     if not settings.enabled:
@@ -238,7 +242,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
     """Grade ``assignment`` for every student folder in submitted/ (or the named ``students``).
 
     ``settings``: isolation, limits and the per-notebook time limit (default: sandboxed, default limits, 600 s).
-    ``workers``: Dask worker processes of the local cluster (default: one per core); ``scheduler``: address of an
+    ``workers``: Dask workers of the local cluster (threads, default: one per core); ``scheduler``: address of an
     existing Dask scheduler instead; ``client``: an existing ``distributed.Client`` instead of both.
     ``cell_timeout`` overrides nbgrader's ``Execute.timeout``. ``announce``: print how student code is isolated.
     ``deadlines``: due dates, extensions and the late policy (default: course.toml's ``[deadlines]``); the due date
@@ -299,7 +303,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
         def jobs() -> Iterator[tuple[Job, str, integrity.Review]]:
             """The submissions to grade, each read once, as the cluster has room for them."""
             for student in everyone:
-                reading = time.process_time()
+                reading = time.thread_time()
                 folder = cd.submission_dir(student, assignment)
                 contents = read_folder(folder, recorder.ignore, settings.folder, base=cd.submitted)
                 files = contents.files
@@ -325,7 +329,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
                     not_run(student, MISSING, reason, digest_, files, found)
                     continue
                 files = {rel: data for rel, data in files.items() if not rel.endswith(".ipynb")}
-                batch.add_profile("client.read_hash", time.process_time() - reading)
+                batch.add_profile("client.read_hash", time.thread_time() - reading)
                 yield Job(student, assignment, notebooks, files), digest_, found
 
         pending = jobs()
@@ -353,7 +357,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
         screen.close()
     batch.results.sort(key=lambda r: r.student)
     batch.seconds = time.perf_counter() - start
-    batch.add_profile("client.total", time.process_time() - cpu)
+    batch.add_profile("client.total", time.process_time() - cpu - batch.workers_here_cpu)
     return batch
 
 
@@ -372,6 +376,7 @@ def _run(client, kit: AssignmentKit, jobs: Iterator[tuple[Job, str, integrity.Re
 
     batch.workers = max(1, sum(client.nthreads().values()))
     in_flight = 2 * batch.workers
+    here = worker_name()
     kit_future = client.scatter(kit, broadcast=True, hash=False)
     pending: dict[str, tuple[Job, str, integrity.Review]] = {}
 
@@ -395,13 +400,15 @@ def _run(client, kit: AssignmentKit, jobs: Iterator[tuple[Job, str, integrity.Re
             futures.add(following)
         try:
             outcome: JobResult = future.result()
-            recording = time.process_time()
+            recording = time.thread_time()
             result = recorder.record(job.student, outcome.notebooks, digest, job.files, outcome.seconds,
                                      outcome.worker, extra=found)
-            batch.add_profile("client.record", time.process_time() - recording)
+            batch.add_profile("client.record", time.thread_time() - recording)
             batch.profiled += 1
             for phase, seconds in outcome.profile.items():
                 batch.add_profile(phase, seconds)
+            if outcome.worker == here:
+                batch.workers_here_cpu += outcome.profile.get("worker.total", 0.0)
         except Exception as error:  # noqa: BLE001 - a lost worker, a pickling error...: recorded, batch goes on
             reason = f"the grading task failed: {type(error).__name__}: {error}"[:2000]
             result = recorder.record(job.student, [NotebookOutcome(n, ERROR, reason) for n in job.notebooks],

@@ -4,23 +4,27 @@ Every kernel that executes a submission comes from :func:`start_kernel`, which a
 kernel_manager` for it with the job's sandbox settings and the grader's service for the hidden tests (an
 :class:`~coursetools.integrity.AttestationServer`, bound to the assignment when a job takes the kernel).
 
-To take the kernel start-up (about a second) off each submission, a worker process keeps one spare: when it starts
-a submission it starts the kernel of its next one, in a fresh folder (:class:`Spare`). A spare has run no code of
+To take the kernel start-up (about a second) off each submission, a worker keeps one spare: when it starts a
+submission it starts the kernel of its next one, in a fresh folder (:class:`Spare`). A spare has run no code of
 anyone's and is never reused after a notebook; it is discarded when the settings change or it grows old.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextvars
+import functools
 import multiprocessing.util
 import os
 import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty
+from typing import TypeVar
 
 from jupyter_core.utils import run_sync
 
@@ -31,6 +35,28 @@ from ..sandbox import SandboxSettings
 
 #: A spare older than this is replaced (the course code may have changed meanwhile).
 SPARE_MAX_AGE = 600.0
+
+T = TypeVar("T")
+_thread = threading.local()
+
+
+def in_worker_context(task: Callable[..., T]) -> Callable[..., T]:
+    """``task`` run in a ``contextvars`` context of the worker thread's own, the same for all its tasks.
+
+    jupyter_core's ``run_sync`` (kernel managers, nbclient) keeps the event loop it runs coroutines on in a context
+    variable. Dask runs a task in a copy of the context of whoever submitted it: in a local cluster, the grading
+    process's main thread, whose loop that would then be, shared by every worker thread at once ("This event loop
+    is already running"). In a context of its own, each worker thread makes one loop and keeps it for its tasks.
+    """
+
+    @functools.wraps(task)
+    def run(*args, **kwargs):
+        context = getattr(_thread, "context", None)
+        if context is None:
+            context = _thread.context = contextvars.Context()
+        return context.run(task, *args, **kwargs)
+
+    return run
 
 
 def kernel_environment() -> dict[str, str]:
@@ -80,17 +106,21 @@ def bind(km, record) -> None:
 
 
 def kernel_cpu(km) -> dict[str, float]:
-    """CPU-seconds of a shut-down kernel: ``{"kernel.startup", "kernel.cells", "sandbox.bwrap"}`` (those measured).
+    """CPU-seconds of a shut-down kernel: ``{"kernel.startup", "kernel.cells", "sandbox.bwrap", "worker.service"}``
+    (those measured).
 
-    Start-up is what the kernel spent before its first cell (imports, ipykernel), cells what it spent after.
+    Start-up is what the kernel spent before its first cell (imports, ipykernel), cells what it spent after; the
+    service is the grader's thread that answered the kernel's hidden tests (sandboxed kernels only).
     """
     start, end = km.__dict__.get("coursetools_cpu_at_start"), km.__dict__.get("coursetools_cpu_at_end")
+    service = getattr(getattr(km, "service", None), "cpu_seconds", None)
+    served = {"worker.service": service} if service is not None else {}
     if not end:
-        return {}
+        return served
     if not start:
-        return {"kernel.startup": end["kernel"], "sandbox.bwrap": end["bwrap"]}
+        return {"kernel.startup": end["kernel"], "sandbox.bwrap": end["bwrap"], **served}
     return {"kernel.startup": start["kernel"], "kernel.cells": max(0.0, end["kernel"] - start["kernel"]),
-            "sandbox.bwrap": end["bwrap"]}
+            "sandbox.bwrap": end["bwrap"], **served}
 
 
 def is_alive(km) -> bool:
@@ -135,15 +165,15 @@ class _Kernel:
     km: object
     workdir: Path
     signature: tuple
-    thread: int
     started: float
 
 
 class Spare:
-    """The kernel started ahead for the next submission of this worker process (at most one)."""
+    """The kernel started ahead for the next submission of each worker: at most one per thread that runs tasks (a
+    local cluster's workers are threads of one process, see :mod:`.cluster`)."""
 
     _lock = threading.Lock()
-    _kernel: _Kernel | None = None
+    _kernels: dict[int, _Kernel] = {}  # by the thread that started it, the only one that takes it
 
     @classmethod
     def prestart(cls, arguments: list[str], settings: SandboxSettings) -> None:
@@ -153,27 +183,29 @@ class Spare:
             km = start_kernel(workdir, arguments, settings)
             # Connect a client now, without waiting: its sockets are subscribed by the time the kernel is up, so
             # the next submission finds it ready at once (a fresh client loses ~0.2 s to ZeroMQ's late subscription).
+            # No heartbeat channel (a thread and a socket per kernel): a client of its kernel manager asks the
+            # manager whether the kernel is alive, never the heartbeat.
             kc = km.client()
-            kc.start_channels()
+            kc.start_channels(hb=False)
             km.prepared_client = kc
         except Exception:  # noqa: BLE001 - no spare then; the next submission starts its own kernel
             shutil.rmtree(workdir, ignore_errors=True)
             return
         with cls._lock:
-            old, cls._kernel = cls._kernel, _Kernel(km, workdir, _signature(arguments, settings),
-                                                    threading.get_ident(), time.monotonic())
+            old = cls._kernels.get(threading.get_ident())
+            cls._kernels[threading.get_ident()] = _Kernel(km, workdir, _signature(arguments, settings),
+                                                          time.monotonic())
         if old is not None:
             _discard(old)
 
     @classmethod
     def take(cls, arguments: list[str], settings: SandboxSettings):
-        """The spare kernel and its folder if it fits (same arguments and settings, same thread, young), else None."""
+        """This thread's spare kernel and its folder if it fits (same arguments and settings, young), else None."""
         with cls._lock:
-            spare, cls._kernel = cls._kernel, None
+            spare = cls._kernels.pop(threading.get_ident(), None)
         if spare is None:
             return None
-        usable = (spare.signature == _signature(arguments, settings) and spare.thread == threading.get_ident()
-                  and time.monotonic() - spare.started < SPARE_MAX_AGE)
+        usable = spare.signature == _signature(arguments, settings) and time.monotonic() - spare.started < SPARE_MAX_AGE
         try:
             usable = usable and is_alive(spare.km)
         except Exception:  # noqa: BLE001
@@ -185,13 +217,13 @@ class Spare:
 
     @classmethod
     def discard(cls) -> bool:
-        """Stop this process's spare kernel (end of a batch); True if there was one."""
+        """Stop this process's spare kernels (end of a batch); True if there was one."""
         with cls._lock:
-            spare, cls._kernel = cls._kernel, None
-        if spare is None:
-            return False
-        _discard(spare)
-        return True
+            spares = list(cls._kernels.values())
+            cls._kernels.clear()
+        for spare in spares:
+            _discard(spare)
+        return bool(spares)
 
 
 def _signature(arguments: list[str], settings: SandboxSettings) -> tuple:
@@ -204,8 +236,8 @@ def _discard(spare: _Kernel) -> None:
 
 
 def discard_spare_kernel() -> bool:
-    """Stop this worker process's spare kernel and its warm template; what the client runs on every worker at the end
-    of a batch. True if there was a spare kernel."""
+    """Stop this process's spare kernels and warm templates; what the client runs on every worker at the end of a
+    batch. True if there was a spare kernel."""
     discarded = Spare.discard()
     sandbox.close_templates()
     return discarded
@@ -217,9 +249,9 @@ _discard_registered_in: int | None = None
 def _discard_at_exit() -> None:
     """Have this process discard its spare kernel and warm template when it ends, however it was started.
 
-    A main program runs ``atexit``; a worker forked by multiprocessing's forkserver ends with ``os._exit`` after
-    multiprocessing's own finalizers, which it clears when it starts: so both are registered, in the process
-    that starts kernels (discarding twice does nothing the second time).
+    A main program runs ``atexit``; a process started by multiprocessing (a worker process of a Dask cluster) ends
+    with ``os._exit`` after multiprocessing's own finalizers, which it clears when it starts: so both are
+    registered, in the process that starts kernels (discarding twice does nothing the second time).
     """
     global _discard_registered_in
     if _discard_registered_in != os.getpid():

@@ -37,18 +37,20 @@ from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError
 from .. import integrity, sandbox
 from . import inert
 from .job import AssignmentKit, Job, JobResult, NotebookOutcome
-from .kernels import Spare, bind, kernel_arguments, kernel_cpu, shutdown, start_kernel
+from .kernels import Spare, bind, in_worker_context, kernel_arguments, kernel_cpu, shutdown, start_kernel
 from .preprocessors import CELL_TIMEOUT_ENAME, GuardedExecute, check_schemas_once
 from .results import ERROR, GRADED, INVALID, MISSING, TIMED_OUT
 from .snapshot import SnapshotGradebook
 
 
 class Phases:
-    """Where a submission's CPU time goes on the worker: CPU-seconds of this process by phase, and the kernel's.
+    """Where a submission's CPU time goes on the worker: CPU-seconds of the worker's thread by phase, and the kernel's.
 
-    The worker's own phases are measured with ``time.process_time`` (every thread of the worker process: nbclient's
-    messages and the grader's service for the hidden tests run during "worker.execute"); the kernel's with
-    :func:`coursetools.sandbox.cpu_seconds` on its process tree. A few calls per submission: negligible.
+    The worker's own phases are measured with ``time.thread_time`` (a local cluster's workers are threads of one
+    process, see :mod:`.cluster`): nbclient's messages are handled on this thread, during "worker.execute"; the
+    grader's service for the hidden tests has a thread of its own per kernel, measured when it ends
+    ("worker.service"). The kernel's CPU comes from :func:`coursetools.sandbox.cpu_seconds` on its process tree. A
+    few calls per submission: negligible.
     """
 
     def __init__(self) -> None:
@@ -57,23 +59,23 @@ class Phases:
 
     @contextlib.contextmanager
     def phase(self, name: str):
-        start = time.process_time()
+        start = time.thread_time()
         try:
             yield
         finally:
-            self.add(name, time.process_time() - start)
+            self.add(name, time.thread_time() - start)
 
     def add(self, name: str, seconds: float) -> None:
         self.cpu[name] = self.cpu.get(name, 0.0) + seconds
 
     def start(self, name: str) -> None:
         """Open the phase ``name`` (closed by :meth:`stop`, which may be called more than once)."""
-        self._open = (name, time.process_time())
+        self._open = (name, time.thread_time())
 
     def stop(self) -> None:
         opened, self._open = self._open, None
         if opened is not None:
-            self.add(opened[0], time.process_time() - opened[1])
+            self.add(opened[0], time.thread_time() - opened[1])
 
 
 def read_submission(data: bytes) -> nbformat.NotebookNode:
@@ -275,14 +277,21 @@ def _write_files(workdir: Path, files: dict[str, bytes]) -> None:
         target.write_bytes(data)
 
 
+def worker_name() -> str:
+    """Which process graded a submission (``host:pid``): the grading process itself, for a local cluster's worker
+    threads."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@in_worker_context
 def grade(job: Job, kit: AssignmentKit) -> JobResult:
     """Sanitize, execute and review every notebook of one submission; the Dask task of autograde."""
     # nbgrader puts deleted test cells back without a cell id; nbformat warns about it, harmlessly.
     warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
     check_schemas_once()
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), time.thread_time()
     phases = Phases()
-    result = JobResult(job.student, job.assignment, worker=f"{socket.gethostname()}:{os.getpid()}")
+    result = JobResult(job.student, job.assignment, worker=worker_name())
     from nbgrader.preprocessors import Execute
 
     arguments = kernel_arguments(Execute(config=kit.config))
@@ -314,6 +323,7 @@ def grade(job: Job, kit: AssignmentKit) -> JobResult:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
     result.seconds = time.perf_counter() - start
-    phases.add("worker.total", time.process_time() - cpu)
+    # The worker's whole cost: its thread's, and its kernels' service threads'.
+    phases.add("worker.total", time.thread_time() - cpu + phases.cpu.get("worker.service", 0.0))
     result.profile = phases.cpu
     return result

@@ -32,6 +32,7 @@ from ..course.coursedir import CourseDir
 from ..grading import cluster, results
 from ..grading.batch import build_kit, check_workers, content_hash, prepare, submission_files
 from ..grading.job import GradingSettings, Job, JobResult, NotebookOutcome
+from ..grading.kernels import in_worker_context
 from ..grading.recorder import Recorder
 from ..grading.results import ERROR, GradingResult, cell_results, zero_cells
 from ..grading.worker import grade
@@ -65,6 +66,7 @@ class AssignmentGrader:
         self.recorder.close()
 
 
+@in_worker_context
 def _warm_up(config, sandbox_settings) -> None:
     """On a worker: import what grading needs and start the spare kernel of the first attempt."""
     from nbgrader.preprocessors import Execute

@@ -1,52 +1,109 @@
-"""The local cluster: workers forked from a server that imported the grading modules, and cleaned up when they end."""
+"""The local cluster: its workers are threads of the grading process, each with its own spare kernel."""
 
-import multiprocessing
-import sys
+import asyncio
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
-import pytest
+from jupyter_core.utils import run_sync
 
-from coursetools.grading import cluster
-
-pytestmark = pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(),
-                                reason="this platform has no forkserver: workers are spawned")
-
-
-def _parent_command() -> str:
-    import os
-
-    import psutil
-
-    return " ".join(psutil.Process(os.getppid()).cmdline())
+from coursetools.grading import kernels
 
 
-def test_workers_are_forked_from_the_forkserver(dask_client):
-    answers = dask_client.run(_parent_command)
-    assert len(answers) == 2
-    assert all("multiprocessing.forkserver" in command for command in answers.values()), answers
+def _thread() -> tuple[int, int]:
+    return os.getpid(), threading.get_ident()
 
 
-def test_a_forked_worker_has_the_grading_modules_and_discards_its_spare_kernel_when_it_ends(tmp_path):
-    """Imported before any task ran; and a forked worker ends without ``atexit``, so the grader's own clean-up must
-    still run (here, a marker file)."""
-    marker = tmp_path / "discarded"
+def test_local_workers_are_threads_of_the_grading_process(dask_client):
+    workers = list(dask_client.nthreads())
+    assert len(workers) == 2
+    answers = [dask_client.submit(_thread, workers=[w], allow_other_workers=False, pure=False).result()
+               for w in workers]
+    assert {pid for pid, _ in answers} == {os.getpid()}
+    assert len({thread for _, thread in answers}) == 2, "each worker runs its tasks on a thread of its own"
 
-    def preloaded() -> bool:  # defined here, so Dask sends it by value: running it imports nothing of the tests
-        return "coursetools.grading.worker" in sys.modules
 
-    def register(path: str) -> None:
-        from pathlib import Path
+async def _nap() -> int:
+    await asyncio.sleep(0.3)
+    return threading.get_ident()
 
-        from coursetools.grading import kernels
 
-        kernels.discard_spare_kernel = lambda: Path(path).write_text("discarded")
-        kernels._discard_at_exit()  # what the first kernel started in this process does
+@kernels.in_worker_context
+def _two_naps() -> tuple[int, int]:
+    """What a kernel manager does on a worker: coroutines run to completion with jupyter_core's run_sync."""
+    return run_sync(_nap)(), id(asyncio.get_event_loop())
 
-    client, local = cluster.start(1, None)
-    try:
-        assert list(client.run(preloaded).values()) == [True]
-        client.run(register, str(marker))
-        assert not marker.exists()
-    finally:
-        client.close()
-        local.close()  # not cluster.close(): its explicit discard would hide the one at exit
-    assert marker.read_text() == "discarded"
+
+def test_worker_threads_run_coroutines_on_event_loops_of_their_own(dask_client):
+    """The main thread has an event loop of jupyter_core's (it ran a coroutine first); the tasks it submits carry
+    its context to the worker threads, which must not share that loop (two at once: "already running")."""
+    assert run_sync(_nap)() == threading.get_ident()
+    rounds = []
+    for _ in range(2):
+        futures = [dask_client.submit(_two_naps, workers=[w], allow_other_workers=False, pure=False)
+                   for w in dask_client.nthreads()]
+        rounds.append(sorted(f.result() for f in futures))
+    assert len({thread for thread, _ in rounds[0]}) == 2 and len({loop for _, loop in rounds[0]}) == 2
+    assert rounds[1] == rounds[0], "each worker thread keeps its loop from one task to the next"
+
+
+class _Client:
+    def __init__(self):
+        self.heartbeat = None
+
+    def start_channels(self, hb=True):
+        self.heartbeat = hb
+
+    def stop_channels(self):
+        pass
+
+
+class _Kernel:
+    """What Spare needs of a started kernel manager."""
+
+    def __init__(self, name):
+        self.name, self.stopped = name, False
+        self.kc = _Client()
+
+    def client(self):
+        return self.kc
+
+
+def test_each_worker_thread_takes_only_the_spare_kernel_it_started(monkeypatch, tmp_path):
+    started = []
+
+    def start_kernel(workdir, arguments, settings):
+        started.append(_Kernel(threading.current_thread().name))
+        return started[-1]
+
+    def stop(km):
+        km.stopped = True
+
+    monkeypatch.setattr(kernels, "start_kernel", start_kernel)
+    monkeypatch.setattr(kernels, "shutdown", stop)
+    monkeypatch.setattr(kernels, "is_alive", lambda km: not km.stopped)
+    monkeypatch.setattr(kernels.Spare, "_kernels", {})
+    settings = object()
+
+    def prestart_then_take(name):
+        threading.current_thread().name = name
+        kernels.Spare.prestart(["-f"], settings)
+        barrier.wait()  # both spares exist before either is taken
+        taken = kernels.Spare.take(["-f"], settings)
+        return taken[0].name if taken else None
+
+    barrier = threading.Barrier(2)
+    with ThreadPoolExecutor(2) as pool:
+        names = list(pool.map(prestart_then_take, ["worker-a", "worker-b"]))
+    assert names == ["worker-a", "worker-b"], "a worker thread took another one's spare kernel"
+    assert all(km.kc.heartbeat is False for km in started), "a spare's client needs no heartbeat thread"
+
+    def prestart(name):
+        kernels.Spare.prestart(["-f"], settings)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(prestart, "ab"))
+    assert kernels.Spare.take(["-f"], settings) is None, "the main thread started no spare"
+    assert kernels.Spare.discard() is True
+    assert all(km.stopped for km in started[2:]), "the end of a batch stops every thread's spare"
+    assert kernels.Spare.discard() is False

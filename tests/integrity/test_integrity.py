@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import types
 
 import numpy as np
@@ -217,3 +218,36 @@ def test_structure_changes():
     assert changes["retyped"] == ["test_softmax"] and "test_sigmoid" in changes["moved"]
     assert integrity.structure_changes(json.loads(json.dumps(source)), source) == {}
     assert np.isfinite(1.0)
+
+
+def test_a_live_reference_call_silences_only_its_own_thread(capsys):
+    """The reference solutions may print; the grading process's other threads (other workers' services, the
+    progress display) go on printing, and the streams are the same again however the calls' ends interleave."""
+    import threading
+
+    from coursetools.integrity import attestation
+
+    before = sys.stdout, sys.stderr
+    inside, leave_first, leave_second = threading.Barrier(3), threading.Event(), threading.Event()
+
+    def live(name: str, leave: threading.Event) -> None:
+        with attestation._quiet_thread():
+            print(f"reference {name} prints")
+            inside.wait()
+            leave.wait()
+
+    first = threading.Thread(target=live, args=("A", leave_first))
+    second = threading.Thread(target=live, args=("B", leave_second))
+    first.start()
+    second.start()
+    inside.wait()
+    print("the progress display")
+    print("a warning", file=sys.stderr)
+    leave_first.set()  # the first to enter leaves first: redirect_stdout would restore the second's buffer
+    first.join()
+    print("still shown")
+    leave_second.set()
+    second.join()
+    assert (sys.stdout, sys.stderr) == before
+    out, err = capsys.readouterr()
+    assert out == "the progress display\nstill shown\n" and err == "a warning\n"
