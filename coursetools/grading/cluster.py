@@ -3,9 +3,10 @@
 A local cluster's workers are threads of the grading process, one task each at a time. A worker runs no student
 code: it drives a kernel, which is a process of its own (sandboxed, see :mod:`coursetools.sandbox`), and spends
 most of its time waiting on that kernel's sockets. In threads, the grading modules are imported once, the warm
-template (:mod:`coursetools.sandbox.warm`) is shared, and jobs and results are handed over without being pickled:
-measured on 2 cores, 44 submissions of 01, this took the whole run from 1.55x to 1.40x the cells' own CPU (worker
-processes forked from a forkserver that imported the grading modules, against threads; see the instructor guide).
+template (:mod:`coursetools.sandbox.warm`) is shared, and jobs and results are handed over without being pickled
+(what that saves against worker processes: the instructor guide's "Performance"). The workers share the process
+with the gradebook's writer, so a task must not change process-wide state (the current folder, the environment,
+``sys.stdout``): see :func:`.kernels.in_worker_context` and the service's ``_quiet_thread``.
 
 An existing cluster's workers are processes started by the instructor (``dask worker``). The scheduler and those
 workers need the course checkout with the helpers installed (``pip install -e .``) and ``coursetools`` importable
