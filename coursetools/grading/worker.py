@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.reader import NotJSONError
-from nbformat.warnings import MissingIDFieldWarning
+from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
 from nbgrader.nbgraderformat import SchemaTooNewError, SchemaTooOldError
 
 from .. import integrity, sandbox
@@ -78,17 +78,26 @@ class Phases:
             self.add(opened[0], time.thread_time() - opened[1])
 
 
+def ignore_cell_id_repairs() -> None:
+    """nbformat's warnings that it repaired a notebook's cell ids (missing: nbgrader puts deleted test cells back
+    without one; duplicated: a student copied a cell) tell the instructor nothing: ignored in the grading process.
+
+    Filters added for good, not ``warnings.catch_warnings``: that swaps the whole process's filters and restores
+    them on exit, which is not thread-safe, and a local cluster's workers are threads (see :mod:`.cluster`).
+    """
+    warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+    warnings.filterwarnings("ignore", category=DuplicateCellId)
+
+
 def read_submission(data: bytes) -> nbformat.NotebookNode:
     """The submitted notebook, as nbgrader reads it; raises ValueError with a reason for a student's file."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ValueError(f"not a notebook: the file is not UTF-8 text ({error.reason} at byte {error.start})")
+    ignore_cell_id_repairs()
     try:
-        with warnings.catch_warnings():
-            # A submission with duplicated cell ids (copied cells): nbformat fixes them and says so.
-            warnings.simplefilter("ignore")
-            notebook = nbformat.reads(text, as_version=4)
+        notebook = nbformat.reads(text, as_version=4)
     except NotJSONError as error:
         # Parsed again only on failure, for the line and column a student can look up.
         try:
@@ -286,8 +295,7 @@ def worker_name() -> str:
 @in_worker_context
 def grade(job: Job, kit: AssignmentKit) -> JobResult:
     """Sanitize, execute and review every notebook of one submission; the Dask task of autograde."""
-    # nbgrader puts deleted test cells back without a cell id; nbformat warns about it, harmlessly.
-    warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+    ignore_cell_id_repairs()
     check_schemas_once()
     start, cpu = time.perf_counter(), time.thread_time()
     phases = Phases()

@@ -4,7 +4,6 @@ notebook, and the notebook of that assignment. Each refusal says what to do, in 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import nbformat
@@ -67,9 +66,7 @@ def check_notebook(data: bytes, info: AssignmentInfo, open_: dict[str, Assignmen
     except ValueError as error:
         raise Refused(422, f"This file cannot be graded: it is {error}. Upload the .ipynb file you worked in.")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nbformat.validate(notebook)
+        nbformat.validate(notebook)  # read_submission has silenced nbformat's repairs of cell ids
     except nbformat.ValidationError as error:
         raise Refused(422, f"This file is not a valid Jupyter notebook ({str(error).splitlines()[0][:200]}). "
                            "Upload the .ipynb file as Jupyter or Colab saved it.")

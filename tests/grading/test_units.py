@@ -57,6 +57,23 @@ def test_reading_a_notebook():
     assert read_submission(nbformat.writes(notebook).encode()).cells[0].source == "1"
 
 
+def test_reading_repairs_cell_ids_quietly_and_leaves_other_warnings_alone():
+    """Copied cells (one id twice) and a cell without an id: repaired without a word; other warnings still shown."""
+    import warnings
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"), nbformat.v4.new_code_cell("2"),
+                                               nbformat.v4.new_code_cell("3")])
+    data = json.loads(nbformat.writes(notebook))
+    data["cells"][1]["id"] = data["cells"][0]["id"]
+    del data["cells"][2]["id"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read = read_submission(json.dumps(data).encode())
+        warnings.warn("the instructor's own warning", UserWarning, stacklevel=1)
+    assert len({cell.id for cell in read.cells}) == 3
+    assert [str(w.message) for w in caught] == ["the instructor's own warning"]
+
+
 def test_messages_are_error_name_and_value_never_tracebacks():
     cell = nbformat.v4.new_code_cell("### hidden test source\nassert secret == 1", outputs=[
         nbformat.v4.new_output("stream", name="stdout", text="fine\n"),
