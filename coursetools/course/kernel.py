@@ -17,3 +17,8 @@ GRADING_ENVIRONMENT = {"NBGRADER_EXECUTION": "autograde", "OPENBLAS_NUM_THREADS"
 #: Kernel arguments for the grader's own kernels: ipykernel's start-up notice about unencrypted local TCP (the
 #: connection never leaves this machine) would otherwise print in every instructor command.
 QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+
+#: Kernel arguments for every kernel that executes a submission: its messages are packed so that text that is
+#: not Unicode (a lone surrogate a student printed) arrives as U+FFFD instead of breaking the kernel's output
+#: (see helpers/packing.py).
+GRADED_KERNEL = ["--Session.packer=helpers.packing.pack"]

@@ -29,7 +29,7 @@ from typing import TypeVar
 from jupyter_core.utils import run_sync
 
 from .. import sandbox
-from ..course.kernel import GRADING_ENVIRONMENT, QUIET_KERNEL
+from ..course.kernel import GRADED_KERNEL, GRADING_ENVIRONMENT, QUIET_KERNEL
 from ..integrity import AttestationServer
 from ..sandbox import SandboxSettings
 
@@ -68,11 +68,12 @@ def kernel_environment() -> dict[str, str]:
 
 
 def kernel_arguments(execute) -> list[str]:
-    """The kernel command-line arguments nbclient would pass (see NotebookClient.async_start_new_kernel)."""
+    """The kernel command-line arguments nbclient would pass (see NotebookClient.async_start_new_kernel), and the
+    course's for a graded kernel (:data:`coursetools.course.kernel.GRADED_KERNEL`)."""
     arguments = list(execute.extra_arguments)
     if execute.ipython_hist_file and not any(a.startswith("--HistoryManager.hist_file") for a in arguments):
         arguments.append(f"--HistoryManager.hist_file={execute.ipython_hist_file}")
-    return arguments
+    return arguments + [a for a in GRADED_KERNEL if a not in arguments]
 
 
 def _attestation(socket_path: Path, uid: int | None, current_code) -> AttestationServer:
