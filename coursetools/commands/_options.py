@@ -16,6 +16,12 @@ NO_SANDBOX_HELP = ("grade WITHOUT isolating student code (no bubblewrap sandbox)
                    "notebooks, or a machine that cannot run bubblewrap")
 
 
+def add_workers_option(parser: argparse.ArgumentParser) -> None:
+    """--workers: the local cluster's size (its workers are threads, see coursetools.grading.cluster)."""
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local workers, each grading one submission at a time (default: one per core)")
+
+
 def course_options() -> argparse.ArgumentParser:
     """--root, --db-url, --verbose: the course folder every command works on."""
     common = argparse.ArgumentParser(add_help=False)

@@ -6,7 +6,7 @@ import sys
 
 from ..course.coursedir import redact
 from ..grading import batch as grading
-from ._options import add_sandbox_options, course_dir, grading_settings
+from ._options import add_sandbox_options, add_workers_option, course_dir, grading_settings
 
 NAME = "autograde"
 SUMMARY = "grade submissions in parallel into the gradebook"
@@ -18,7 +18,7 @@ DESCRIPTION = ("Grade every submission of ASSIGNMENT in submitted/ in parallel (
 
 def add_arguments(parser) -> None:
     parser.add_argument("assignment", metavar="ASSIGNMENT")
-    parser.add_argument("--workers", type=int, default=None, help="local workers, each grading one submission at a time (default: one per core)")
+    add_workers_option(parser)
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="use this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of a local cluster")
     parser.add_argument("--force", action="store_true", help="grade unchanged submissions again")

@@ -29,7 +29,7 @@ from ..grading import cluster, results
 from ..grading.progress import BatchProgress
 from ..reporting import class_report, feedback, grades, similarity
 from . import release
-from ._options import add_sandbox_options, grading_settings, sandbox_settings
+from ._options import add_sandbox_options, add_workers_option, grading_settings, sandbox_settings
 
 NAME = "demo"
 SUMMARY = "release, a sample class, autograde, grades and report"
@@ -211,7 +211,7 @@ def demo(root: Path | None = None, workers: int | None = None, force: bool = Fal
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--workers", type=int, default=None, help="local workers, each grading one submission at a time (default: one per core)")
+    add_workers_option(parser)
     parser.add_argument("--force", action="store_true", help="grade every submission again")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_sandbox_options(parser, "run the sample class without the sandbox (without bubblewrap the demo does so "

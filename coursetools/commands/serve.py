@@ -11,7 +11,7 @@ from ..sandbox import require
 from ..serve import config, layout
 from ..serve.service import Service
 from ..serve.tokens import INSTRUCTOR, STUDENT, new_token, write_private
-from ._options import add_sandbox_options, course_dir, grading_settings
+from ._options import add_sandbox_options, add_workers_option, course_dir, grading_settings
 
 NAME = "serve"
 SUMMARY = "the grading service: students hand in, feedback in seconds"
@@ -31,7 +31,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--forwarded-allow-ips", metavar="IPS",
                         help="behind a reverse proxy: trust its X-Forwarded-For/-Proto from these addresses "
                              "(e.g. 127.0.0.1), so links and secure cookies use https")
-    parser.add_argument("--workers", type=int, default=None, help="local workers, each grading one submission at a time (default: one per core)")
+    add_workers_option(parser)
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="grade on this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of a local cluster")
     parser.add_argument("--notebook-timeout", type=float, default=None,

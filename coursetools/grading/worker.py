@@ -295,7 +295,6 @@ def worker_name() -> str:
 @in_worker_context
 def grade(job: Job, kit: AssignmentKit) -> JobResult:
     """Sanitize, execute and review every notebook of one submission; the Dask task of autograde."""
-    ignore_cell_id_repairs()
     check_schemas_once()
     start, cpu = time.perf_counter(), time.thread_time()
     phases = Phases()
