@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import resource
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -24,11 +25,12 @@ def main(profile: Path, argv: list[str]) -> int:
     from coursetools.grading import batch as grading
 
     args = build_parser().parse_args(["autograde", *argv])
+    before = time.process_time()  # the command's start: Python, the imports, its arguments
     batch = grading.autograde(args.assignment, course_dir(args), settings=grading_settings(args),
                               workers=args.workers, scheduler=args.scheduler, force=args.force,
                               cell_timeout=args.cell_timeout, students=args.students, progress=not args.no_progress)
     print(grading.summary(batch))
-    profile.write_text(json.dumps({"profile": batch.profile, "graded": batch.profiled,
+    profile.write_text(json.dumps({"profile": {**batch.profile, "client.before": before}, "graded": batch.profiled,
                                    "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
     return 0
 

@@ -14,14 +14,16 @@ nbgrader; ``--workers 2 --no-sandbox``, the like-for-like comparison, since nbgr
 * the cells' own time: the kernels' CPU-seconds while executing cells (measured on the kernel's process tree), and
   the cells' wall time from their execution timestamps; CPU per submission as a ratio of the cells' CPU;
 * a profile of a submission's life: where each CPU-second of the sandboxed run goes (client, worker, kernel,
-  sandbox);
+  sandbox), then what the batch spends once whatever its size (the command's start, the batch's set-up and end,
+  the warm template, kernels that graded nothing), what no process's counter shows, and the CPU per submission
+  without the once-per-batch part (what one more submission costs);
 * the grader's peak memory (RSS of the client process);
 * whether the scores are identical to nbgrader's (every grade of every submission nbgrader could grade; those it
   could not grade must have a non-graded status here). Exit code 1 if not.
 
 ``--repeat N`` runs each parallel way N times and prints the spread (median, min-max). ``--scaling`` grades classes
-of 50 and 200 submissions sandboxed (``--large``: 800 too; not for CI) and prints time, CPU and memory per
-submission for each.
+of 50 and 200 submissions sandboxed (``--large``: 800 too; not for CI) and prints time, CPU (with and without the
+once-per-batch part) and memory per submission for each.
 
 Targets on the 2-core machine: sandboxed at 2 workers at least 2.5x serial nbgrader (wall) with identical scores;
 CPU per submission at most 1.3x the cells' own CPU time.
@@ -61,7 +63,7 @@ from coursetools.grading import results  # noqa: E402
 SPEEDUP_TARGET = 2.5
 CPU_RATIO_TARGET = 1.3
 
-#: The profile's lines: (label, phases summed), in a submission's order.
+#: The profile's lines: (label, phases summed), in a submission's order, then what a batch spends once.
 PROFILE = [
     ("client: read the folder, hash it", ["client.read_hash"]),
     ("client: gradebook write, autograded/ files", ["client.record"]),
@@ -76,8 +78,17 @@ PROFILE = [
     ("kernel: start-up and imports", ["kernel.startup"]),
     ("kernel: the cells", ["kernel.cells"]),
     ("sandbox: bubblewrap", ["sandbox.bwrap"]),
-    ("not in any process or thread above (imports, the warm template, the probe, other threads)", ["unaccounted"]),
 ]
+#: What a batch spends once, whatever its size (spread over its submissions in the profile).
+FIXED = [
+    ("once: the command's start (Python, the imports, its arguments)", ["client.before"]),
+    ("once: the batch's set-up (the kit, the local cluster, the probe)", ["client.setup"]),
+    ("once: the batch's end (the cluster closed, the spare kernels stopped)", ["client.teardown"]),
+    ("once: the warm template (numpy, ipykernel, pyplot imported, then a fork per kernel)", ["sandbox.template"]),
+    ("once: kernels that graded nothing (the probe's, the spares left at the end)", ["kernel.idle"]),
+]
+UNACCOUNTED = ("not in any process above (processes ending, bubblewrap's placeholders, the command's exit)",
+               ["unaccounted"])
 
 
 def cell_seconds(path: Path) -> float | None:
@@ -194,25 +205,38 @@ def per_submission_profile(r: Run) -> dict[str, float]:
     no process above accounts for (the cgroup's total minus their sum)."""
     n = max(1, r.graded)
     p = {k: v / n for k, v in r.profile.items()}
-    p["client.other"] = p.get("client.total", 0.0) - p.get("client.read_hash", 0.0) - p.get("client.record", 0.0)
+    p["client.other"] = p.get("client.total", 0.0) - sum(
+        p.get(k, 0.0) for k in ("client.read_hash", "client.record", "client.setup", "client.teardown"))
     listed = [k for k in p if k.startswith("worker.") and k != "worker.total"]
     p["worker.other"] = p.get("worker.total", 0.0) - sum(p[k] for k in listed)
     if r.cpu is not None:
         measured = p.get("client.total", 0.0) + p.get("worker.total", 0.0) + sum(
-            p.get(k, 0.0) for k in ("kernel.startup", "kernel.cells", "sandbox.bwrap"))
+            p.get(k, 0.0) for k in ("client.before", "kernel.startup", "kernel.cells", "sandbox.bwrap",
+                                    "sandbox.template", "kernel.idle"))
         p["unaccounted"] = r.cpu / n - measured
     return p
 
 
+def fixed_cost(r: Run) -> float:
+    """CPU-seconds the batch spent once (the lines of FIXED), in all."""
+    return sum(r.profile.get(k, 0.0) for _, keys in FIXED for k in keys)
+
+
 def print_profile(r: Run) -> None:
     p = per_submission_profile(r)
-    total = r.cpu / max(1, r.graded) if r.cpu is not None else sum(p.get(k, 0.0) for _, ks in PROFILE for k in ks)
+    total = r.cpu / max(1, r.graded) if r.cpu is not None else sum(
+        p.get(k, 0.0) for _, ks in PROFILE + FIXED for k in ks)
     print(f"\nwhere a submission's CPU goes ({r.label}, {r.graded} submissions graded, load {r.load_before} -> "
           f"{r.load_after}; CPU-s per submission):")
-    for label, keys in PROFILE:
+    for label, keys in PROFILE + FIXED + [UNACCOUNTED]:
         value = sum(p.get(k, 0.0) for k in keys)
         print(f"  {label:<92}{value:6.3f}  {100 * value / total:5.1f} %")
     print(f"  {'total (' + r.cpu_source + ')':<92}{total:6.3f}")
+    fixed = fixed_cost(r)
+    if r.cpu is not None and r.cells_cpu:
+        each = r.cpu / max(1, r.graded) - fixed / max(1, r.graded)
+        print(f"  once per batch: {fixed:.2f} CPU-s in all; without it, {each:.3f} CPU-s per submission, "
+              f"{each / r.cells_cpu:.2f}x the cells' CPU (what a submission adds to a batch of any size)")
 
 
 def spread(values: list[float], fmt: str = "{:.2f}") -> str:
@@ -331,7 +355,8 @@ def scaling(args, scratch: Path) -> None:
     for n, r in rows:
         cpu = f"{r.cpu / n:5.2f} CPU-s" if r.cpu is not None else "CPU n/a"
         if r.cpu_ratio is not None:
-            cpu += f" ({r.cpu_ratio:4.2f}x the cells' {r.cells_cpu:4.2f})"
+            cpu += f" ({r.cpu_ratio:4.2f}x the cells' {r.cells_cpu:4.2f}"
+            cpu += f"; {(r.cpu - fixed_cost(r)) / n / r.cells_cpu:4.2f}x without the batch's {fixed_cost(r):.1f} once)"
         print(f"  {n:4d} submissions: {r.seconds:7.1f} s, {r.seconds / n:5.2f} s per submission "
               f"({r.seconds / n / first:4.2f}x the {rows[0][0]}'s), {cpu} per submission, grader peak RSS "
               f"{r.rss / 2**20:5.0f} MiB; load {r.load_before} -> {r.load_after}")

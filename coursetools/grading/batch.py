@@ -18,6 +18,7 @@ always retried.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import logging
@@ -37,7 +38,7 @@ from ..course.text import terminal_safe
 from . import cluster, probe, results
 from .folder import FolderContents, read_folder, special_entries_digest
 from .job import AssignmentKit, GradingSettings, Job, JobResult, NotebookOutcome
-from .kernels import in_worker_context
+from .kernels import in_worker_context, take_idle_cpu
 from .preprocessors import preprocessor_lists
 from .progress import BatchProgress
 from .recorder import Recorder
@@ -67,7 +68,10 @@ class Batch:
     notice: str = ""  # how student code was isolated (or the warning that it was not)
     #: CPU-seconds by phase, summed over the submissions graded (the workers' :class:`~.worker.Phases`, the
     #: client's "client.read_hash" and "client.record", on its own thread), and the client's whole CPU time
-    #: ("client.total": the process's, less what worker threads of this process spent on their tasks).
+    #: ("client.total": the process's, less what worker threads of this process spent on their tasks), of which
+    #: the batch's set-up ("client.setup": the kit, the cluster, the probe) and its end ("client.teardown": the
+    #: cluster closed). With a local cluster of its own, also what its workers spent on no submission:
+    #: "kernel.idle" (the probe's kernels, the spares left at the end) and "sandbox.template" (the warm templates).
     profile: dict[str, float] = field(default_factory=dict)
     profiled: int = 0  # submissions the workers returned (the profile's denominator)
     workers_here_cpu: float = 0.0  # "worker.total" of the tasks run by worker threads of this process
@@ -155,14 +159,15 @@ def _probe_worker(settings: sandbox.SandboxSettings, arguments: list[str] | None
     """On a worker: can it isolate submissions as ``settings`` say? Proved by starting a sandboxed kernel."""
     if not settings.enabled:
         return True, "no sandbox"
-    return probe.kernel_starts(settings, arguments or [])
+    return probe.kernel_starts(settings, arguments or [], keep=True)
 
 
 def check_workers(client, settings: GradingSettings, arguments: list[str] | None = None) -> str:
     """Prove on every worker that submissions can be isolated as asked; the line that says how.
 
     The proof is a real kernel, started on each worker as a submission's would be (bubblewrap, the limits, the
-    interpreter and its environment bound in, the kernel arguments of the batch: ``arguments``), which must answer.
+    interpreter and its environment bound in, the kernel arguments of the batch: ``arguments``), which must answer;
+    it has run no code, and the worker's first submission runs in it (it is the worker's spare kernel).
     Raises :class:`coursetools.sandbox.SandboxUnavailable`, naming the workers and the cause, otherwise: a grader
     that cannot start a kernel never grades, so its fault is never a student's "kernel died".
     """
@@ -334,6 +339,7 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
 
         pending = jobs()
         first = next(pending, None)
+        graded: float | None = None  # the client's CPU when the last submission was recorded
         if first is not None:
             own_client = client is None
             cluster_ = None
@@ -348,15 +354,22 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
                 prepare(kit)
                 if progress and announce:
                     screen.message(batch.notice)
-                _run(client, kit, _chain(first, pending), recorder, done, batch)
+                batch.add_profile("client.setup", time.process_time() - cpu)
+                _run(client, kit, _chain(first, pending), recorder, done, batch, own_cluster=own_client)
+                graded = time.process_time()
             finally:
                 if own_client:
                     cluster.close(client, cluster_)
+                    if scheduler is None:  # a local cluster's workers are threads of this process
+                        for phase, seconds in take_idle_cpu().items():
+                            batch.add_profile(phase, seconds)
     bar.close()
     if display is None:
         screen.close()
     batch.results.sort(key=lambda r: r.student)
     batch.seconds = time.perf_counter() - start
+    if graded is not None:
+        batch.add_profile("client.teardown", time.process_time() - graded)
     batch.add_profile("client.total", time.process_time() - cpu - batch.workers_here_cpu)
     return batch
 
@@ -370,8 +383,27 @@ def _chain(first, rest: Iterator) -> Iterator:
     yield from rest
 
 
+def last_without_spares(items: Iterator[tuple], workers: int) -> Iterator[tuple]:
+    """``items`` (``(job, ...)`` tuples), the last ``workers`` jobs with ``prewarm`` off: after them no other
+    submission may follow on their workers, whose spare kernels would be started for nothing (a worker that does
+    take one of the others then starts its kernel itself). Reads ``workers`` items ahead."""
+    ahead: collections.deque = collections.deque()
+    for item in items:
+        ahead.append(item)
+        if len(ahead) > workers:
+            yield ahead.popleft()
+    for item in ahead:
+        item[0].prewarm = False
+        yield item
+
+
 def _run(client, kit: AssignmentKit, jobs: Iterator[tuple[Job, str, integrity.Review]], recorder: Recorder,
-         done: Callable[[GradingResult], None], batch: Batch) -> None:
+         done: Callable[[GradingResult], None], batch: Batch, own_cluster: bool = False) -> None:
+    """Grade ``jobs`` on ``client``'s workers, two in flight per worker thread, recording each as it returns.
+
+    ``own_cluster``: the cluster grades this batch alone (it was started for it), so the batch's last jobs start
+    no spare kernel for a next submission that will not come.
+    """
     from distributed import as_completed
 
     batch.workers = max(1, sum(client.nthreads().values()))
@@ -379,6 +411,8 @@ def _run(client, kit: AssignmentKit, jobs: Iterator[tuple[Job, str, integrity.Re
     here = worker_name()
     kit_future = client.scatter(kit, broadcast=True, hash=False)
     pending: dict[str, tuple[Job, str, integrity.Review]] = {}
+    if own_cluster:
+        jobs = last_without_spares(jobs, batch.workers)
 
     def submit():
         item = next(jobs, None)

@@ -32,6 +32,7 @@ from .. import sandbox
 from ..course.kernel import GRADED_KERNEL, GRADING_ENVIRONMENT, QUIET_KERNEL
 from ..integrity import AttestationServer
 from ..sandbox import SandboxSettings
+from . import messages
 
 #: A spare older than this is replaced (the course code may have changed meanwhile).
 SPARE_MAX_AGE = 600.0
@@ -91,6 +92,7 @@ def start_kernel(workdir: Path, arguments: list[str], settings: SandboxSettings)
         arguments = [*arguments, *(a for a in QUIET_KERNEL if a not in arguments)]
     _discard_at_exit()
     km = sandbox.kernel_manager(workdir, settings, service=_attestation)
+    km.session.unpacker = messages.UNPACKER  # the headers' dates read fast (see .messages)
     run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_environment(), extra_arguments=arguments)
     return km
 
@@ -122,6 +124,27 @@ def kernel_cpu(km) -> dict[str, float]:
         return {"kernel.startup": end["kernel"], "sandbox.bwrap": end["bwrap"], **served}
     return {"kernel.startup": start["kernel"], "kernel.cells": max(0.0, end["kernel"] - start["kernel"]),
             "sandbox.bwrap": end["bwrap"], **served}
+
+
+_idle_lock = threading.Lock()
+_idle_cpu = 0.0  # CPU-seconds of kernels that graded nothing, since the last take_idle_cpu
+
+
+def count_as_idle(km) -> None:
+    """Count a shut-down kernel that graded no submission (the probe's, a discarded spare) in :func:`take_idle_cpu`."""
+    global _idle_cpu
+    spent = sum(v for k, v in kernel_cpu(km).items() if k != "worker.service")
+    with _idle_lock:
+        _idle_cpu += spent
+
+
+def take_idle_cpu() -> dict[str, float]:
+    """What this process spent outside any submission since the last call, for a batch's profile:
+    ``{"kernel.idle": kernels that graded nothing, "sandbox.template": the warm templates closed}``."""
+    global _idle_cpu
+    with _idle_lock:
+        idle, _idle_cpu = _idle_cpu, 0.0
+    return {"kernel.idle": idle, "sandbox.template": sandbox.take_template_cpu()}
 
 
 def is_alive(km) -> bool:
@@ -184,14 +207,16 @@ class Spare:
             km = start_kernel(workdir, arguments, settings)
             # Connect a client now, without waiting: its sockets are subscribed by the time the kernel is up, so
             # the next submission finds it ready at once (a fresh client loses ~0.2 s to ZeroMQ's late subscription).
-            # No heartbeat channel (a thread and a socket per kernel): a client of its kernel manager asks the
-            # manager whether the kernel is alive, never the heartbeat.
-            kc = km.client()
-            kc.start_channels(hb=False)
-            km.prepared_client = kc
+            connect(km)
         except Exception:  # noqa: BLE001 - no spare then; the next submission starts its own kernel
             shutil.rmtree(workdir, ignore_errors=True)
             return
+        cls.keep(km, workdir, arguments, settings)
+
+    @classmethod
+    def keep(cls, km, workdir: Path, arguments: list[str], settings: SandboxSettings) -> None:
+        """Keep ``km`` (started with ``arguments`` and ``settings`` in the fresh folder ``workdir``, connected by
+        :func:`connect`, and run no code) as this thread's spare, in place of the one it had."""
         with cls._lock:
             old = cls._kernels.get(threading.get_ident())
             cls._kernels[threading.get_ident()] = _Kernel(km, workdir, _signature(arguments, settings),
@@ -227,12 +252,25 @@ class Spare:
         return bool(spares)
 
 
+def connect(km):
+    """A client of ``km``, its channels started, kept as the client the notebook will use (``prepared_client``).
+
+    No heartbeat channel (a thread and a socket per kernel): a client of its kernel manager asks the manager
+    whether the kernel is alive, never the heartbeat.
+    """
+    kc = km.client()
+    kc.start_channels(hb=False)
+    km.prepared_client = kc
+    return kc
+
+
 def _signature(arguments: list[str], settings: SandboxSettings) -> tuple:
     return tuple(arguments), settings
 
 
 def _discard(spare: _Kernel) -> None:
     shutdown(spare.km)
+    count_as_idle(spare.km)
     shutil.rmtree(spare.workdir, ignore_errors=True)
 
 

@@ -33,8 +33,12 @@ _proved: dict[tuple, float] = {}
 _lock = threading.Lock()
 
 
-def kernel_starts(settings: SandboxSettings, arguments: list[str]) -> tuple[bool, str]:
-    """On this machine: (True, which bubblewrap) if a sandboxed kernel starts and answers, else (False, why)."""
+def kernel_starts(settings: SandboxSettings, arguments: list[str], keep: bool = False) -> tuple[bool, str]:
+    """On this machine: (True, which bubblewrap) if a sandboxed kernel starts and answers, else (False, why).
+
+    ``keep``: the kernel that answered, which has run no code, becomes this thread's spare (:class:`.kernels.Spare`):
+    the first submission this worker grades runs in it instead of waiting for one of its own.
+    """
     ok, why = sandbox.available(settings.bwrap)
     if not ok:
         return False, why
@@ -42,11 +46,11 @@ def kernel_starts(settings: SandboxSettings, arguments: list[str]) -> tuple[bool
     with _lock:
         if time.monotonic() - _proved.get(key, float("-inf")) < PROOF_AGE:
             return True, why
-    ok, reason = _kernel_answers(settings, arguments)
+    ok, reason = _kernel_answers(settings, arguments, keep)
     if not ok and settings.warm and sandbox.warm_kernels_start():
         # A warm kernel that dies at its start (here, say, it could not drop a privilege) must not stop the batch:
         # if a cold one answers, this process starts its kernels cold from now on.
-        ok, _ = _kernel_answers(dataclasses.replace(settings, warm=False), arguments)
+        ok, _ = _kernel_answers(dataclasses.replace(settings, warm=False), arguments, keep=False)
         if ok:
             sandbox.stop_warm_kernels()
     if not ok:
@@ -56,26 +60,29 @@ def kernel_starts(settings: SandboxSettings, arguments: list[str]) -> tuple[bool
     return True, why
 
 
-def _kernel_answers(settings: SandboxSettings, arguments: list[str]) -> tuple[bool, str]:
+def _kernel_answers(settings: SandboxSettings, arguments: list[str], keep: bool) -> tuple[bool, str]:
     from jupyter_core.utils import run_sync
 
-    from .kernels import shutdown, start_kernel, wait_for_ready
+    from .kernels import Spare, connect, count_as_idle, shutdown, start_kernel, wait_for_ready
 
-    workdir = Path(tempfile.mkdtemp(prefix="autograde-probe-"))
+    workdir = Path(tempfile.mkdtemp(prefix="autograde-"))
     km = None
     try:
         km = start_kernel(workdir, arguments, settings)
-        kc = km.client()
-        kc.start_channels()
-        try:
-            run_sync(wait_for_ready)(kc, STARTUP_TIMEOUT)
-        finally:
-            kc.stop_channels()
+        kc = connect(km)
+        run_sync(wait_for_ready)(kc, STARTUP_TIMEOUT)
     except Exception as error:  # noqa: BLE001 - whatever it is, it is the reason
-        return False, f"a sandboxed kernel does not start: {_last_words(km, error)}"
-    finally:
+        reason = f"a sandboxed kernel does not start: {_last_words(km, error)}"
         if km is not None:
             shutdown(km)
+            count_as_idle(km)
+        shutil.rmtree(workdir, ignore_errors=True)
+        return False, reason
+    if keep:
+        Spare.keep(km, workdir, arguments, settings)
+    else:
+        shutdown(km)
+        count_as_idle(km)
         shutil.rmtree(workdir, ignore_errors=True)
     return True, ""
 

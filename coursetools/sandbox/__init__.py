@@ -40,11 +40,13 @@ from .limits import GiB, Limits, MiB, SandboxSettings
 from .warm import close_all as close_templates
 from .warm import enabled as warm_kernels_start
 from .warm import stop as stop_warm_kernels
+from .warm import take_closed_cpu as take_template_cpu
 
 __all__ = [
     "EXIT_REASONS", "GiB", "GraderService", "INSTALL_HELP", "Limits", "MiB", "SandboxSettings", "SandboxSpec",
     "SandboxUnavailable", "SandboxedKernelManager", "ServiceFactory", "available", "close_templates", "cpu_seconds",
-    "kernel_manager", "kill", "notice", "report", "require", "stop_warm_kernels", "warm_kernels_start",
+    "kernel_manager", "kill", "notice", "report", "require", "stop_warm_kernels", "take_template_cpu",
+    "warm_kernels_start",
 ]
 
 UNSANDBOXED_WARNING = ("WARNING: grading WITHOUT a sandbox (--no-sandbox): student code runs with your rights, can "

@@ -193,7 +193,9 @@ def _profile_says_where_the_cpu_went(graded):
     p = batch.profile
     assert p["kernel.cells"] > 0 and p["kernel.startup"] > 0  # every executed notebook had a kernel, measured
     assert p["worker.total"] >= p["worker.execute"] + p["worker.sanitize"] > 0
-    assert p["client.total"] >= p["client.record"] + p["client.read_hash"] > 0
+    assert p["client.total"] >= p["client.record"] + p["client.read_hash"] + p["client.setup"] > 0
+    assert p["client.setup"] > 0 and p["client.teardown"] >= 0  # the kit, the probe; nothing to close here
+    assert "kernel.idle" not in p  # the cluster is the tests': its spares outlive the batch
 
 
 def test_tiny_class_end_to_end(graded, client, tmp_path):

@@ -107,3 +107,35 @@ def test_each_worker_thread_takes_only_the_spare_kernel_it_started(monkeypatch, 
     assert kernels.Spare.discard() is True
     assert all(km.stopped for km in started[2:]), "the end of a batch stops every thread's spare"
     assert kernels.Spare.discard() is False
+
+
+def test_the_probes_kernel_is_the_worker_threads_first_spare(monkeypatch):
+    """The kernel that proves a worker can isolate submissions has run no code: with ``keep`` it becomes that worker
+    thread's spare, so its first submission does not wait for a kernel of its own. Without, nothing is left."""
+    import shutil
+
+    from coursetools import sandbox
+    from coursetools.grading import probe
+
+    monkeypatch.setattr(probe, "_proved", {})
+    monkeypatch.setattr(kernels.Spare, "_kernels", {})
+    settings, arguments = sandbox.SandboxSettings(), ["--HistoryManager.hist_file=:memory:"]
+
+    def probe_then_take():
+        ok, why = probe.kernel_starts(settings, arguments, keep=True)
+        assert ok, why
+        return kernels.Spare.take(arguments, settings)
+
+    with ThreadPoolExecutor(1) as pool:
+        taken = pool.submit(probe_then_take).result()
+    assert taken is not None, "the probe's kernel was not kept"
+    km, workdir = taken
+    try:
+        assert kernels.is_alive(km) and workdir.is_dir() and km.prepared_client is not None
+    finally:
+        kernels.shutdown(km)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    monkeypatch.setattr(probe, "_proved", {})
+    assert probe.kernel_starts(settings, arguments)[0]
+    assert kernels.Spare.take(arguments, settings) is None

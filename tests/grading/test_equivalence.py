@@ -138,9 +138,21 @@ def _feedback_shows_messages_not_hidden_tests(pair):
     assert "CheckFailed" in wrong and "points lost" in wrong
 
 
+def _profile_counts_what_the_batch_spent_once(pair):
+    """A batch on a local cluster of its own also counts what its workers spent on no submission (the bench's
+    profile: bench/autograde_parallel.py): the probe's kernels, the spares left at the end, the warm template."""
+    _, _, batch, _ = pair
+    p = batch.profile
+    assert p["client.setup"] > 0 and p["client.teardown"] > 0  # the cluster started, probed; closed
+    # The probe's kernels graded the first submissions and the last ones started no spare, but a worker may still
+    # have started one for nothing (the other took the last submission): counted, whatever it is.
+    assert p["sandbox.template"] > 0 and p["kernel.idle"] >= 0, p
+
+
 def test_parallel_autograde_equals_serial_nbgrader(pair):
     """One test, so that the class is graded once (twice over) even when pytest-xdist spreads a module's tests."""
     _same_grades_as_serial_nbgrader(pair)
     _same_scores_in_both_gradebooks_and_expected_totals(pair)
     _same_autograded_notebooks(pair)
     _feedback_shows_messages_not_hidden_tests(pair)
+    _profile_counts_what_the_batch_spent_once(pair)

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 from coursetools.grading import results
-from coursetools.grading.batch import content_hash, submission_files
-from coursetools.grading.job import JobResult, NotebookOutcome
+from coursetools.grading.batch import content_hash, last_without_spares, submission_files
+from coursetools.grading.job import Job, JobResult, NotebookOutcome
 from coursetools.grading.results import CellResult, GradingResult, cell_messages
 from coursetools.grading.snapshot import SnapshotGradebook, snapshot_notebook
 from coursetools.grading.worker import read_submission
@@ -119,3 +119,15 @@ def test_snapshot_gradebook_answers_like_the_gradebook(filled_course):
     with pytest.raises(MissingEntry):
         snap.find_source_cell("nope", "hw", "hw")
     json.dumps(snapshot_notebook(notebook))  # plain data: travels to any worker
+
+
+def test_the_last_jobs_of_a_batch_start_no_spare_kernel():
+    """A worker starts the kernel of its next submission while it grades one; after the batch's last ones (one per
+    worker) none comes, so they start none. The jobs come through unchanged and in order."""
+    items = [(Job(f"s{i}", "a1", {"a1": b"{}"}, {}), f"digest-{i}") for i in range(5)]
+    out = list(last_without_spares(iter(items), workers=2))
+    assert out == items
+    assert [job.prewarm for job, _ in out] == [True, True, True, False, False]
+    few = [(Job("only", "a1", {}, {}), "d")]
+    assert [job.prewarm for job, _ in last_without_spares(iter(few), workers=2)] == [False]
+    assert list(last_without_spares(iter([]), workers=2)) == []

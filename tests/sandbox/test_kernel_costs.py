@@ -125,6 +125,12 @@ def test_a_kernel_uses_the_font_list_has_no_debugger_and_its_cpu_is_measured(tmp
     cpu = kernels.kernel_cpu(km)
     # The cell burned 0.5 CPU-s: counted as the cells', after the kernel was killed.
     assert 0.5 <= cpu["kernel.cells"] < 30 and cpu["kernel.startup"] > 0.01, cpu
+    # A kernel that graded nothing (the probe's, a spare discarded) is counted once in the batch's "kernel.idle".
+    kernels.take_idle_cpu()
+    kernels.count_as_idle(km)
+    assert kernels.take_idle_cpu()["kernel.idle"] == pytest.approx(
+        cpu["kernel.startup"] + cpu["kernel.cells"] + cpu["sandbox.bwrap"])
+    assert kernels.take_idle_cpu()["kernel.idle"] == 0.0
 
 
 def test_unsandboxed_kernels_get_one_blas_thread_too():

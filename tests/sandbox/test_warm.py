@@ -177,3 +177,19 @@ def test_the_template_preloads_every_library_the_helpers_import():
                             env={**os.environ, "MPLBACKEND": warm.INLINE_BACKEND})
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines() == ["[]"]
+
+
+def test_a_closed_template_counts_its_cpu_once():
+    """The CPU a template spent (its imports, its forks) is counted when it closes, for the batch's profile."""
+    import sys
+
+    warm.take_closed_cpu()  # whatever this process closed before
+    template = warm.Template(sys.executable, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    try:
+        spent = template.cpu_seconds()
+        assert spent > 0.05  # numpy and ipykernel imported
+    finally:
+        template.close()
+    assert warm.take_closed_cpu() >= spent
+    assert warm.take_closed_cpu() == 0.0  # taken once
+    assert template.cpu_seconds() == 0.0  # ended
