@@ -355,8 +355,9 @@ def scaling(args, scratch: Path) -> None:
     for n, r in rows:
         cpu = f"{r.cpu / n:5.2f} CPU-s" if r.cpu is not None else "CPU n/a"
         if r.cpu_ratio is not None:
-            cpu += f" ({r.cpu_ratio:4.2f}x the cells' {r.cells_cpu:4.2f}"
-            cpu += f"; {(r.cpu - fixed_cost(r)) / n / r.cells_cpu:4.2f}x without the batch's {fixed_cost(r):.1f} once)"
+            fixed = fixed_cost(r)
+            cpu += (f" ({r.cpu_ratio:4.2f}x the cells' {r.cells_cpu:4.2f}; "
+                    f"{(r.cpu - fixed) / n / r.cells_cpu:4.2f}x without the batch's {fixed:.1f} once)")
         print(f"  {n:4d} submissions: {r.seconds:7.1f} s, {r.seconds / n:5.2f} s per submission "
               f"({r.seconds / n / first:4.2f}x the {rows[0][0]}'s), {cpu} per submission, grader peak RSS "
               f"{r.rss / 2**20:5.0f} MiB; load {r.load_before} -> {r.load_after}")

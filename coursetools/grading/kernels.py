@@ -269,9 +269,14 @@ def _signature(arguments: list[str], settings: SandboxSettings) -> tuple:
 
 
 def _discard(spare: _Kernel) -> None:
-    shutdown(spare.km)
-    count_as_idle(spare.km)
-    shutil.rmtree(spare.workdir, ignore_errors=True)
+    discard_unused(spare.km, spare.workdir)
+
+
+def discard_unused(km, workdir: Path) -> None:
+    """Stop a kernel that graded no submission (a spare, the probe's), count its CPU as idle, remove its folder."""
+    shutdown(km)
+    count_as_idle(km)
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def discard_spare_kernel() -> bool:

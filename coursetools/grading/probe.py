@@ -63,7 +63,7 @@ def kernel_starts(settings: SandboxSettings, arguments: list[str], keep: bool = 
 def _kernel_answers(settings: SandboxSettings, arguments: list[str], keep: bool) -> tuple[bool, str]:
     from jupyter_core.utils import run_sync
 
-    from .kernels import Spare, connect, count_as_idle, shutdown, start_kernel, wait_for_ready
+    from .kernels import Spare, connect, discard_unused, start_kernel, wait_for_ready
 
     workdir = Path(tempfile.mkdtemp(prefix="autograde-"))
     km = None
@@ -74,16 +74,14 @@ def _kernel_answers(settings: SandboxSettings, arguments: list[str], keep: bool)
     except Exception as error:  # noqa: BLE001 - whatever it is, it is the reason
         reason = f"a sandboxed kernel does not start: {_last_words(km, error)}"
         if km is not None:
-            shutdown(km)
-            count_as_idle(km)
-        shutil.rmtree(workdir, ignore_errors=True)
+            discard_unused(km, workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
         return False, reason
     if keep:
         Spare.keep(km, workdir, arguments, settings)
     else:
-        shutdown(km)
-        count_as_idle(km)
-        shutil.rmtree(workdir, ignore_errors=True)
+        discard_unused(km, workdir)
     return True, ""
 
 
