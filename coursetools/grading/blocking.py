@@ -68,6 +68,14 @@ def _receive(socket: zmq.Socket, channel) -> dict | None:
     return msg
 
 
+def _reply(msg: dict | None) -> dict | None:
+    """``msg`` if it can be a cell's execute reply (its content has a status), else None: a reply the kernel
+    forged for the cell (sent by the cell's code) is dropped, and the loop waits for the kernel's own."""
+    if msg is None or not isinstance(msg["content"].get("status"), str):
+        return None
+    return msg
+
+
 class BlockingExecuteCell(NotebookClient):
     """nbclient's ``NotebookClient`` with ``execute_cell`` without asyncio; put before a subclass of it (here,
     nbgrader's Execute) in the bases of a class."""
@@ -179,7 +187,7 @@ class BlockingExecuteCell(NotebookClient):
             if iopub in ready:
                 idle = self._drain_output(iopub, iopub_channel, budget, msg_id, cell, cell_index, idle)
             if shell in ready and reply is None:
-                msg = self._readable(_receive(shell, kc.shell_channel), cell_index)
+                msg = self._readable(_reply(_receive(shell, kc.shell_channel)), cell_index)
                 if msg is not None and msg["parent_header"].get("msg_id") == msg_id:
                     reply = msg
                     replied = time.monotonic()
@@ -206,6 +214,10 @@ class BlockingExecuteCell(NotebookClient):
                 self.process_message(msg, cell, cell_index)
             except CellExecutionComplete:
                 idle = True
+            except Exception:  # noqa: BLE001 - see below
+                # Signed, but not a message nbclient can handle (an output whose content is not one): only code
+                # in the kernel sends such a thing. It is dropped and counted, as one that cannot be read.
+                self.unreadable[cell_index] += 1
         return idle
 
     def _readable(self, msg: dict | None, cell_index: int) -> dict | None:

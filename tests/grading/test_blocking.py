@@ -58,6 +58,20 @@ CASES = {
 #: error (the submission left for a human); the blocking loop drops it, grades the rest and flags it.
 UNREADABLE = {"unsigned": {"double": "kernel = get_ipython().kernel\nkernel.iopub_socket.send_multipart("
                                      "[b'x', b'<IDS|MSG>', b'bad', b'{}', b'{}', b'{}', b'{}'])\n" + REFERENCE["double"]}}
+#: Signed with the kernel's key (code in the kernel holds it) but no message nbclient can handle: outputs whose
+#: content is not one, and an execute reply without a status, forged for the cell. Each is dropped and counted.
+_SEND = "kernel.session.send(kernel.iopub_socket, {!r}, {!r}, parent=kernel.get_parent())\n"
+MALFORMED = {
+    "signed-malformed": {"double": "kernel = get_ipython().kernel\n"
+                                   + _SEND.format("display_data", {"data": 5, "metadata": {}})
+                                   + _SEND.format("stream", {"text": "a stream without a name"})
+                                   + _SEND.format("execute_result", {"data": {}, "metadata": {}, "execution_count": "x"})
+                                   + _SEND.format("error", {})
+                                   + REFERENCE["double"]},
+    "forged-reply": {"double": "import time\nkernel = get_ipython().kernel\n"
+                               "kernel.session.send(kernel.shell_stream, 'execute_reply', {}, parent=kernel.get_parent(), "
+                               "ident=kernel._parent_ident['shell'])\ntime.sleep(0.3)\n" + REFERENCE["double"]},
+}
 #: The whole notebook's limit: the notebook-limit case's cells each stay under the cell limit, all three do not
 #: (the limit falls in the middle of the third: 5 to 7.5 s).
 NOTEBOOK_LIMITS = {"notebook-limit": 6.0}
@@ -95,7 +109,7 @@ def graded(tmp_path_factory):
                 results[blocking][name] = [_comparable(o) for o in result.notebooks]
     finally:
         grading_preprocessors.GuardedExecute.blocking = True
-    for name, answers in UNREADABLE.items():
+    for name, answers in {**UNREADABLE, **MALFORMED}.items():
         data = nbformat.writes(answered(cd, {**REFERENCE, **answers})).encode()
         result = worker.grade(Job(name, TINY, {TINY: data}, {}, prewarm=False), kits[60.0])
         results[True][name] = [_comparable(o) for o in result.notebooks]
@@ -139,5 +153,15 @@ def test_a_message_the_kernel_did_not_sign_is_dropped_and_flagged(graded):
     assert outcome["status"] == results.GRADED
     message = outcome["flags"]["unreadable_messages"]  # the graded submission's reason quotes it
     assert "1 message(s) the grader could not read" in message and "in double" in message
+    failed = [c["id"] for c in outcome["cells"] if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    assert failed == [], "every test passed: the rest of the notebook was graded"
+
+
+@pytest.mark.parametrize("case,count", [("signed-malformed", 4), ("forged-reply", 1)])
+def test_a_signed_message_that_is_no_output_or_reply_is_dropped_and_flagged(graded, case, count):
+    """Before, each of these stopped the notebook with a grader's error: no points at all, for a human to grade."""
+    outcome = graded[True][case][0]
+    assert outcome["status"] == results.GRADED
+    assert f"{count} message(s) the grader could not read" in outcome["flags"]["unreadable_messages"]
     failed = [c["id"] for c in outcome["cells"] if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
     assert failed == [], "every test passed: the rest of the notebook was graded"
