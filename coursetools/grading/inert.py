@@ -32,7 +32,11 @@ REMOVED = "[output of type {types} removed by the grader: it could run code when
 
 
 def repair_text(node, where: str = "") -> list[str]:
-    """Replace lone surrogates in every string of ``node`` (a notebook, in place); the places where it did."""
+    """Replace lone surrogates in every string of ``node`` (a notebook, in place); the places where it did.
+
+    Only what is repaired is written back: a notebook without lone surrogates (nearly all) is read, not rebuilt
+    (every assignment into a NotebookNode converts its value again).
+    """
     repaired: list[str] = []
 
     def fix(value, path):
@@ -43,15 +47,20 @@ def repair_text(node, where: str = "") -> list[str]:
             return value
         if isinstance(value, dict):
             for key in list(value):
+                item = value[key]
+                new_item = fix(item, path)
                 new_key = fix(key, path) if isinstance(key, str) else key
-                item = fix(value[key], path)
-                if new_key != key:
+                if new_key is not key:
                     del value[key]
-                value[new_key] = item
+                    value[new_key] = new_item
+                elif new_item is not item:
+                    value[key] = new_item
             return value
         if isinstance(value, list):
             for i, item in enumerate(value):
-                value[i] = fix(item, path)
+                new_item = fix(item, path)
+                if new_item is not item:
+                    value[i] = new_item
             return value
         return value
 
@@ -60,7 +69,9 @@ def repair_text(node, where: str = "") -> list[str]:
         for index, cell in enumerate(cells):
             fix(cell, f"{where}cell {index + 1}")
         for key in [k for k in node if k != "cells"]:
-            node[key] = fix(node[key], f"{where}notebook metadata")
+            fixed = fix(node[key], f"{where}notebook metadata")
+            if fixed is not node[key]:
+                node[key] = fixed
     else:
         fix(node, where or "notebook")
     return list(dict.fromkeys(repaired))

@@ -9,9 +9,10 @@ which also makes the sandbox's root its root), and forks the kernel there. The k
 limits, drops to the sandbox's user (or drops every capability), proves that it holds none, closes every file it
 inherited, and only then imports the course's helpers and starts ipykernel.
 
-The template runs only this file's code and the libraries' imports: no student code, no submission, no student's
-name (requests carry paths of random names) ever reaches it, so nothing passes from one kernel to the next. It
-uses only the standard library besides what it preloads, and is not imported by anything.
+The template runs only this file's code, the libraries' imports and, on the first request, ipykernel's parse of
+the kernels' command line (the course's arguments, see :func:`parse_kernel_arguments`): no student code, no
+submission, no student's name (requests carry paths of random names) ever reaches it, so nothing passes from one
+kernel to the next. It uses only the standard library besides what it preloads, and is not imported by anything.
 """
 
 import ctypes
@@ -77,6 +78,64 @@ def preload(pyplot: bool) -> None:
 
     if pyplot:
         import matplotlib.pyplot  # noqa: F401
+
+
+def _without_connection_file(argv: list[str]) -> tuple[list[str], str] | None:
+    """A kernel's command line split into (the rest, its connection file), or None unless ``-f`` is there once."""
+    if argv.count("-f") != 1:
+        return None
+    i = argv.index("-f")
+    if i + 1 >= len(argv):
+        return None
+    return argv[:i] + argv[i + 2:], argv[i + 1]
+
+
+#: The kernel command line the template has parsed (see :func:`parse_kernel_arguments`), without its ``-f``.
+_parsed: list[str] | None = None
+
+
+def parse_kernel_arguments(argv: list[str]) -> None:
+    """Parse a kernel's command line (all but its connection file) into ipykernel's application, here, once.
+
+    Every kernel would parse the same arguments (traitlets builds a parser of all its classes' options: 5 ms of a
+    kernel's 33 ms start-up). Parsing is configuration only: it reads no file, opens no socket, starts no thread,
+    and the arguments are the course's, never a student's. A kernel with other arguments parses its own.
+    """
+    global _parsed
+    split = _without_connection_file(argv)
+    if _parsed is not None or split is None:
+        return
+    from ipykernel.kernelapp import IPKernelApp
+
+    try:
+        IPKernelApp.instance().parse_command_line(split[0])
+        _parsed = split[0]
+    except Exception:  # noqa: BLE001 - then each kernel parses its command line itself, as it would cold
+        IPKernelApp.clear_instance()
+
+
+def kernel_app(argv: list[str]):
+    """ipykernel's application for a kernel started with ``argv``, and what its ``initialize`` still has to parse:
+    with the arguments the template parsed, nothing (only the connection file is set); with any others, all of
+    ``argv``, in a fresh application, as ``ipykernel_launcher`` would."""
+    from ipykernel.kernelapp import IPKernelApp
+    from traitlets.config import Config
+
+    split = _without_connection_file(argv)
+    if _parsed is None or split is None or split[0] != _parsed:
+        IPKernelApp.clear_instance()  # not the template's arguments: none of its parse stays
+        return IPKernelApp.instance(), argv
+    app = IPKernelApp.instance()
+    app.update_config(Config({"IPKernelApp": {"connection_file": split[1]}}))
+    app.parse_command_line = lambda argv=None: None  # type: ignore[method-assign]  # parsed in the template
+    return app, []
+
+
+def launch_kernel(argv: list[str]) -> None:
+    """Start ipykernel with ``argv`` (in the kernel, in its sandbox); never returns while the kernel runs."""
+    app, arguments = kernel_app(argv)
+    app.initialize(arguments)
+    app.start()
 
 
 def _user_namespaces(target: int) -> list[int]:
@@ -185,10 +244,8 @@ def kernel(request: dict, in_user_namespace: bool, log: int) -> None:
     import helpers.reference  # noqa: F401
 
     sys.argv = ["ipykernel_launcher", *request["argv"]]
-    from ipykernel import kernelapp
-
     try:
-        kernelapp.launch_new_instance()
+        launch_kernel(request["argv"])
     finally:
         os._exit(0)
 
@@ -222,6 +279,7 @@ def main() -> None:
     sys.stdout.flush()
     for line in sys.stdin:
         request = json.loads(line)
+        parse_kernel_arguments(request["argv"])
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:

@@ -7,6 +7,7 @@ module prepares inside the sandbox's private folder, so the sandbox stays indepe
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import tempfile
@@ -130,7 +131,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         argv = kernel_argv(super().format_kernel_cmd(extra_arguments))
         launch_env = self._launch_args.get("env") if isinstance(self._launch_args, dict) else None
         spec = self.spec()
-        self._cold_command = spec.command(argv, launch_env if isinstance(launch_env, dict) else None)
+        env = launch_env if isinstance(launch_env, dict) else None
+        # The cold command is built when it is used: a warm kernel needs it only if the template fails.
+        self._cold_command = functools.partial(spec.command, argv, env)
         self._warm_request = None
         if self.settings.warm and warm.enabled() and argv[1:4] == ["-I", "-c", KERNEL_BOOT]:
             exit_fifo = self.runtime_dir / "ipc" / "exit"
@@ -138,12 +141,12 @@ class SandboxedKernelManager(AsyncKernelManager):
                 os.mkfifo(exit_fifo, 0o600)
             self._warm_request = {
                 "python": argv[0], "argv": argv[4:], "cwd": str(self.workdir),
-                "env": spec.environment(launch_env if isinstance(launch_env, dict) else None),
+                "env": spec.environment(env),
                 "rlimits": spec.rlimits(), "uid": self.sandbox_uid, "files": spec.allowed_files(),
                 "log": str(self.runtime_dir / "kernel.log"), "exit": str(exit_fifo),
             }
             return spec.placeholder_command([*warm.PLACEHOLDER, str(exit_fifo)])
-        return self._cold_command
+        return self._cold_command()
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
@@ -186,7 +189,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             warm.give_up(python, request["env"], request["files"])
             self._process.kill()
             self._process.wait()
-            await super()._async_launch_kernel(self._cold_command, **kw)
+            await super()._async_launch_kernel(self._cold_command(), **kw)
             self._process = getattr(self.provisioner, "process", None)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]

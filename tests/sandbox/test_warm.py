@@ -193,3 +193,37 @@ def test_a_closed_template_counts_its_cpu_once():
     assert warm.take_closed_cpu() >= spent
     assert warm.take_closed_cpu() == 0.0  # taken once
     assert template.cpu_seconds() == 0.0  # ended
+
+
+def test_kernels_get_the_configuration_their_command_line_gives():
+    """The template parses the course's kernel arguments once (parse_kernel_arguments); a kernel forked from it is
+    configured exactly as by its own parse of its command line, connection file included. A kernel with other
+    arguments gets a fresh application that parses its own."""
+    import subprocess
+    import sys
+
+    course = ["--HistoryManager.hist_file=:memory:", "--Session.packer=json", "--IPKernelApp.log_level=ERROR"]
+    first, second = ["-f", "/tmp/kernel-1.json", *course], ["-f", "/tmp/kernel-2.json", *course]
+    other = ["-f", "/tmp/kernel-3.json", "--IPKernelApp.log_level=WARN"]
+    code = (f"import json, runpy, sys\ntemplate = runpy.run_path({str(warm.TEMPLATE)!r}, run_name='template')\n"
+            "from ipykernel.kernelapp import IPKernelApp\n"
+            "def config(app): return json.loads(json.dumps(app.config, default=str))\n"
+            "argv = json.loads(sys.argv[1])\n"
+            "if argv[0] == 'own':\n"
+            "    app = IPKernelApp.instance(); app.parse_command_line(argv[1]); print(json.dumps(config(app)))\n"
+            "else:\n"
+            "    template['parse_kernel_arguments'](argv[1])\n"
+            "    app, rest = template['kernel_app'](argv[2])\n"
+            "    app.parse_command_line(rest)\n"
+            "    print(json.dumps([config(app), rest == argv[2]]))\n")
+
+    def run(*argv) -> object:
+        result = subprocess.run([sys.executable, "-I", "-c", code, json.dumps(argv)], capture_output=True, text=True,
+                                timeout=120, cwd="/")
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(result.stdout.splitlines()[-1])
+
+    own = run("own", second)
+    assert own["IPKernelApp"]["connection_file"] == "/tmp/kernel-2.json" and own["Session"]["packer"] == "json"
+    assert run("forked", first, second) == [own, False]  # parsed by the template; the kernel parses nothing
+    assert run("forked", first, other) == [run("own", other), True]  # other arguments: parsed by the kernel
