@@ -21,12 +21,19 @@ import os
 
 from .kernels import discard_spare_kernel
 
+#: How many entries Dask's developer logs keep in the grading process (Dask's default: 1000).
+LOW_LEVEL_LOG_LENGTH = 100
+
 
 def start(workers: int | None = None, scheduler: str | None = None):
     """``(client, cluster)``: a client of the scheduler at ``scheduler``, or of a new local cluster (then returned)."""
     import dask
     from distributed import Client, LocalCluster
 
+    # Dask's developer logs (``low-level-log-length`` entries each) keep the messages that submitted each task, job
+    # and all: the grader's memory grew by about 140 KB a submission, for up to a thousand of them. A hundred is
+    # plenty to debug a batch by.
+    dask.config.set({"distributed.admin.low-level-log-length": LOW_LEVEL_LOG_LENGTH})
     if scheduler:
         return Client(scheduler), None
     # A submission that kills its worker twice is reported, not retried forever. What a waiting cluster does costs

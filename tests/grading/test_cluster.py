@@ -141,3 +141,36 @@ def test_the_probes_kernel_is_the_worker_threads_first_spare(monkeypatch):
     monkeypatch.setattr(probe, "_proved", {})
     assert probe.kernel_starts(settings, arguments)[0]
     assert kernels.Spare.take(arguments, settings) is None
+
+
+def _echo_size(payload: bytes) -> int:
+    return len(payload)
+
+
+def _payloads_held(marker: bytes) -> int:
+    """How many distinct byte strings holding ``marker`` (a payload, or a pickle of one) the process still keeps."""
+    import gc
+
+    gc.collect()
+    held = set()
+    for container in gc.get_objects():
+        if type(container) in (list, tuple, dict):
+            for item in (container.values() if type(container) is dict else container):
+                if type(item) is bytes and len(item) >= 32_768 and marker in item:
+                    held.add(id(item))
+    return len(held)
+
+
+def test_the_local_cluster_forgets_the_jobs_it_ran(dask_client):
+    """Dask's developer logs kept each task's submitted message, job included: the grader's memory grew with the
+    class. They keep LOW_LEVEL_LOG_LENGTH entries now, so a batch of any size holds at most that many jobs."""
+    from coursetools.grading import cluster
+
+    marker = os.urandom(16)
+    tasks = 3 * cluster.LOW_LEVEL_LOG_LENGTH
+    for i in range(tasks):
+        future = dask_client.submit(_echo_size, marker + i.to_bytes(4, "big") + bytes(40_000), pure=False)
+        assert future.result() == 40_020
+        future.release()
+    held = _payloads_held(marker)
+    assert held <= 2 * cluster.LOW_LEVEL_LOG_LENGTH, f"{held} of {tasks} jobs still held"
