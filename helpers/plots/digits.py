@@ -54,8 +54,7 @@ def show_digits(images: Sequence[np.ndarray], labels: Sequence[int], predicted: 
             p = int(np.ravel(predicted)[k])
             title, color = (str(p), "black") if p == labels[k] else (f"{p} (true {labels[k]})", "red")
         ax.text(left + width / 2 - 0.5, top - 1.2, title, ha="center", va="bottom", fontsize=9, color=color)
-    cmap = plt.get_cmap("gray_r").copy()
-    cmap.set_bad("white")
+    cmap = plt.get_cmap("gray_r").with_extremes(bad="white")  # a copy: the registered map stays as it is
     finite = mosaic[np.isfinite(mosaic)]
     ax.imshow(mosaic, cmap=cmap, interpolation="nearest", vmin=0, vmax=finite.max() if finite.size else 1)
     ax.axis("off")
