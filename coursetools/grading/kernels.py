@@ -222,7 +222,7 @@ class Spare:
             cls._kernels[threading.get_ident()] = _Kernel(km, workdir, _signature(arguments, settings),
                                                           time.monotonic())
         if old is not None:
-            _discard(old)
+            discard_unused(old.km, old.workdir)
 
     @classmethod
     def take(cls, arguments: list[str], settings: SandboxSettings):
@@ -237,7 +237,7 @@ class Spare:
         except Exception:  # noqa: BLE001
             usable = False
         if not usable:
-            _discard(spare)
+            discard_unused(spare.km, spare.workdir)
             return None
         return spare.km, spare.workdir
 
@@ -248,7 +248,7 @@ class Spare:
             spares = list(cls._kernels.values())
             cls._kernels.clear()
         for spare in spares:
-            _discard(spare)
+            discard_unused(spare.km, spare.workdir)
         return bool(spares)
 
 
@@ -266,10 +266,6 @@ def connect(km):
 
 def _signature(arguments: list[str], settings: SandboxSettings) -> tuple:
     return tuple(arguments), settings
-
-
-def _discard(spare: _Kernel) -> None:
-    discard_unused(spare.km, spare.workdir)
 
 
 def discard_unused(km, workdir: Path) -> None:
