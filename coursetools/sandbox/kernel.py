@@ -286,13 +286,16 @@ def cpu_seconds(km) -> dict[str, float] | None:
     for pid in tree:
         try:
             member = psutil.Process(pid)
-            times = member.cpu_times()
             own = "bwrap" if member.name() == "bwrap" else "kernel"
+            reaped = member.cpu_times()
+            spent = processes.cpu_seconds(pid)
         except psutil.Error:
             continue  # ended meanwhile: counted by its parent's children_* times
-        totals[own] += times.user + times.system
+        if spent is None:
+            continue
+        totals[own] += spent
         # What a process already reaped (a finished subprocess of student code) ran inside the sandbox: the kernel's.
-        totals["kernel"] += times.children_user + times.children_system
+        totals["kernel"] += reaped.children_user + reaped.children_system
     return totals
 
 

@@ -130,13 +130,7 @@ class Template:
 
     def cpu_seconds(self) -> float:
         """The template's own CPU-seconds so far (its imports, its forks; not its kernels'), 0 once it has ended."""
-        import psutil
-
-        try:
-            times = psutil.Process(self.process.pid).cpu_times()
-        except psutil.Error:
-            return 0.0
-        return times.user + times.system
+        return processes.cpu_seconds(self.process.pid) or 0.0
 
     def close(self) -> None:
         global _closed_cpu
