@@ -306,6 +306,7 @@ def comparison(args, scratch: Path) -> bool:
           f"cells {statistics.mean(cells_serial):.2f} s (wall); {cpu_serial}; load {serial_run.load_before} -> "
           f"{serial_run.load_after}")
     ok = True
+    medians: dict[str, dict[str, float]] = {}  # by run: its median CPU and cells' CPU per submission
     for label, runs, cd in (("parallel", parallel, parallel_cd), ("sandboxed", sandboxed, sandboxed_cd),
                             ("cold", cold, cold_cd)):
         mismatches, compared, not_graded_by_nbgrader = compare(subs, serial, cd, assignment, theirs)
@@ -318,6 +319,7 @@ def comparison(args, scratch: Path) -> bool:
         cpu = [r.cpu / n for r in runs if r.cpu is not None]
         cells_cpu = [r.cells_cpu for r in runs]
         ratios = [r.cpu_ratio for r in runs if r.cpu_ratio is not None]
+        medians[label] = {"cells": statistics.median(cells_cpu), **({"cpu": statistics.median(cpu)} if cpu else {})}
         print(f"{name + ':':<50}{spread([r.seconds for r in runs], '{:.1f}')} s; "
               f"{spread([r.seconds / n for r in runs])} s per submission; speedup {spread(speedups)}x (serial in "
               f"the same run); loads {', '.join(r.load_before + ' -> ' + r.load_after for r in runs)}")
@@ -337,12 +339,11 @@ def comparison(args, scratch: Path) -> bool:
                   f"{'met' if met_cpu else 'NOT met'}")
     # The target's yardstick is the same run's cells. A warm kernel's cells cost less than a fresh Python's: the
     # notebook's own imports (its set-up and helpers cells) find the template's modules loaded. For scale only:
-    sandboxed_cpu = [r.cpu / n for r in sandboxed if r.cpu is not None]
-    cold_cells = statistics.median(r.cells_cpu for r in cold)
+    cold_cells, sandboxed_cpu = medians["cold"]["cells"], medians["sandboxed"].get("cpu")
     if sandboxed_cpu and cold_cells:
         print(f"{'':<50}for scale: the cold run's kernels spent {cold_cells:.2f} CPU-s per submission on the same "
               f"cells (the notebook's imports included); the sandboxed run's whole CPU is "
-              f"{statistics.median(sandboxed_cpu) / cold_cells:.2f}x that")
+              f"{sandboxed_cpu / cold_cells:.2f}x that")
     print_profile(sandboxed[-1])
     print_profile(cold[-1])
     print_profile(parallel[-1])
