@@ -77,6 +77,20 @@ def _is_contention(error: BaseException) -> bool:
     return isinstance(error, OperationalError) and "locked" in text.lower()
 
 
+def ignore_nbgraders_autoflush_warnings() -> None:
+    """nbgrader's ``update_or_create_submission`` trips an autoflush warning of SQLAlchemy 2 ("Object of type
+    <SubmittedAssignment> not in session..."); the rows are written all the same: that warning alone is ignored.
+
+    A filter added for good, not ``warnings.catch_warnings`` around the write: that swaps the whole process's
+    filters and restores them on exit, and a local cluster's worker threads share this process (see
+    :func:`.worker.ignore_cell_id_repairs`).
+    """
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", category=SAWarning,
+                            module=r"nbgrader\.api")
+
+
 class Recorder:
     """Writes results into the gradebook and autograded/, as nbgrader's autograde would; only ever in the client."""
 
@@ -91,6 +105,7 @@ class Recorder:
         self.snapshot, self.assignment_digest, self.limits = snapshot, assignment_digest, limits or {}
         self.source_files = source_files or {}
         self.deadlines = deadlines  # coursetools.course.deadlines.Deadlines: each student's extension
+        ignore_nbgraders_autoflush_warnings()
         coursedir = CourseDirectory(config=config)
         self.course_id = coursedir.course_id or "default_course"
         self.ignore = list(coursedir.ignore)
@@ -224,19 +239,14 @@ class Recorder:
         With deadlines, also the student's extension (nbgrader's ``SubmittedAssignment.extension``, which its
         ``total_seconds_late`` counts): set when course.toml gives one, cleared when it no longer does.
         """
-        from sqlalchemy.exc import SAWarning
-
         gb.update_or_create_student(student)
         extra = {}
         if self.deadlines is not None:
             extra["extension"] = self.deadlines.extension(student, self.assignment)
-        with warnings.catch_warnings():
-            # nbgrader's add_submission trips an autoflush warning of SQLAlchemy 2; the rows are written all the same.
-            warnings.simplefilter("ignore", SAWarning)
-            if timestamp:
-                gb.update_or_create_submission(self.assignment, student, timestamp=timestamp, **extra)
-            else:
-                gb.update_or_create_submission(self.assignment, student, **extra)
+        if timestamp:  # SQLAlchemy's autoflush warning here: see ignore_nbgraders_autoflush_warnings
+            gb.update_or_create_submission(self.assignment, student, timestamp=timestamp, **extra)
+        else:
+            gb.update_or_create_submission(self.assignment, student, **extra)
 
     def _zero(self, gb, student: str, notebook: str) -> None:
         """nbgrader's treatment of a missing notebook: every grade 0, nothing to review."""

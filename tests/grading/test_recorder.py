@@ -48,3 +48,32 @@ def test_nbgraders_wrapped_integrity_error_is_contention_and_its_other_refusals_
     assert recorder._is_contention(InvalidEntry("(sqlite3.IntegrityError) UNIQUE constraint failed: student.id"))
     assert recorder._is_contention(InvalidEntry('(psycopg2.errors.UniqueViolation) duplicate key value'))
     assert not recorder._is_contention(InvalidEntry("No such assignment: tiny"))
+
+
+def test_nbgraders_autoflush_warning_is_ignored_without_swapping_the_process_filters(tmp_path, monkeypatch):
+    """The worker threads of a local cluster share the writer's process: the write must not swap its filters."""
+    import types
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    gb = Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}")
+    gb.add_assignment("a")
+    gb.add_notebook("n", "a")
+    gb.add_grade_cell("g", "n", "a", max_score=1, cell_type="code")
+    recorder.ignore_nbgraders_autoflush_warnings()
+
+    def swapped(*args, **kwargs):
+        raise AssertionError("warnings.catch_warnings swaps the process's filters")
+
+    writer = types.SimpleNamespace(deadlines=None, assignment="a")
+    with warnings.catch_warnings(record=True) as seen:  # the test's own: records what the filters let through
+        warnings.filterwarnings("error", category=SAWarning, append=True)  # any other SQLAlchemy warning fails
+        with monkeypatch.context() as patch:
+            patch.setattr(warnings, "catch_warnings", swapped)
+            for _ in range(2):  # the second time, the submission exists: SQLAlchemy's autoflush warns
+                recorder.Recorder._open_submission(writer, gb, "student-00", None)
+        with pytest.raises(SAWarning):
+            warnings.warn("another warning of SQLAlchemy's", SAWarning, stacklevel=1)
+    gb.close()
+    assert seen == []
