@@ -346,11 +346,9 @@ def autograde(assignment: str, cd: CourseDir | None = None, *, settings: Grading
             if own_client:
                 client, cluster_ = cluster.start(workers, scheduler)
             try:
-                from nbgrader.preprocessors import Execute
-
                 from .kernels import kernel_arguments
 
-                batch.notice = check_workers(client, settings, kernel_arguments(Execute(config=kit.config)))
+                batch.notice = check_workers(client, settings, kernel_arguments(kit.config))
                 prepare(kit)
                 if progress and announce:
                     screen.message(batch.notice)

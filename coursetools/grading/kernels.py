@@ -68,9 +68,13 @@ def kernel_environment() -> dict[str, str]:
     return env
 
 
-def kernel_arguments(execute) -> list[str]:
-    """The kernel command-line arguments nbclient would pass (see NotebookClient.async_start_new_kernel), and the
-    course's for a graded kernel (:data:`coursetools.course.kernel.GRADED_KERNEL`)."""
+def kernel_arguments(config) -> list[str]:
+    """The arguments a submission's kernel is started with under the nbgrader ``config``: those nbclient would
+    pass (see NotebookClient.async_start_new_kernel), and the course's for a graded kernel
+    (:data:`coursetools.course.kernel.GRADED_KERNEL`)."""
+    from nbgrader.preprocessors import Execute
+
+    execute = Execute(config=config)
     arguments = list(execute.extra_arguments)
     if execute.ipython_hist_file and not any(a.startswith("--HistoryManager.hist_file") for a in arguments):
         arguments.append(f"--HistoryManager.hist_file={execute.ipython_hist_file}")
@@ -231,15 +235,18 @@ class Spare:
             spare = cls._kernels.pop(threading.get_ident(), None)
         if spare is None:
             return None
-        usable = spare.signature == _signature(arguments, settings) and time.monotonic() - spare.started < SPARE_MAX_AGE
-        try:
-            usable = usable and is_alive(spare.km)
-        except Exception:  # noqa: BLE001
-            usable = False
-        if not usable:
+        if not _fits(spare, arguments, settings):
             discard_unused(spare.km, spare.workdir)
             return None
         return spare.km, spare.workdir
+
+    @classmethod
+    def fits(cls, arguments: list[str], settings: SandboxSettings) -> bool:
+        """Whether this thread has a spare kernel that :meth:`take` would hand over for ``arguments`` and
+        ``settings`` now; it stays this thread's spare."""
+        with cls._lock:
+            spare = cls._kernels.get(threading.get_ident())
+        return spare is not None and _fits(spare, arguments, settings)
 
     @classmethod
     def discard(cls) -> bool:
@@ -266,6 +273,16 @@ def connect(km):
 
 def _signature(arguments: list[str], settings: SandboxSettings) -> tuple:
     return tuple(arguments), settings
+
+
+def _fits(spare: _Kernel, arguments: list[str], settings: SandboxSettings) -> bool:
+    """A spare started with these arguments and settings, not too old, and alive."""
+    if spare.signature != _signature(arguments, settings) or time.monotonic() - spare.started >= SPARE_MAX_AGE:
+        return False
+    try:
+        return is_alive(spare.km)
+    except Exception:  # noqa: BLE001 - a kernel that cannot say is not handed over
+        return False
 
 
 def discard_unused(km, workdir: Path) -> None:

@@ -299,9 +299,7 @@ def grade(job: Job, kit: AssignmentKit) -> JobResult:
     start, cpu = time.perf_counter(), time.thread_time()
     phases = Phases()
     result = JobResult(job.student, job.assignment, worker=worker_name())
-    from nbgrader.preprocessors import Execute
-
-    arguments = kernel_arguments(Execute(config=kit.config))
+    arguments = kernel_arguments(kit.config)
     settings = kit.settings.sandbox
     names = sorted(job.notebooks)
     workdir = None

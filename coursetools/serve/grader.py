@@ -3,9 +3,9 @@
 One thread does it all, so the Recorder stays the gradebook's single writer:
 
 * at start it connects to the cluster (a local one, or ``--scheduler``), proves on every worker that submissions can
-  be isolated (:func:`coursetools.grading.batch.check_workers`) and, per open assignment, builds the kit once,
-  records the hidden tests (:func:`~coursetools.grading.batch.prepare`), scatters the kit to the workers once and
-  opens one :class:`~coursetools.grading.recorder.Recorder`: that is what makes each attempt quick;
+  be isolated, with the kernel the attempts run in (:func:`prove_workers`), and, per open assignment, builds the
+  kit once, records the hidden tests (:func:`~coursetools.grading.batch.prepare`), scatters the kit to the workers
+  once and opens one :class:`~coursetools.grading.recorder.Recorder`: that is what makes each attempt quick;
 * then it sends attempts to the workers in fair turns (:meth:`Store.next_attempt`), as many at once as the
   cluster has threads (twice: the next one waits on the worker), each a :class:`~coursetools.grading.job.Job` graded by
   :func:`coursetools.grading.worker.grade` in the sandbox;
@@ -32,7 +32,7 @@ from ..course.coursedir import CourseDir
 from ..grading import cluster, results
 from ..grading.batch import build_kit, check_workers, content_hash, prepare, submission_files
 from ..grading.job import GradingSettings, Job, JobResult, NotebookOutcome
-from ..grading.kernels import in_worker_context
+from ..grading.kernels import Spare, in_worker_context, kernel_arguments
 from ..grading.recorder import Recorder
 from ..grading.results import ERROR, GradingResult, cell_results, zero_cells
 from ..grading.worker import grade
@@ -66,14 +66,19 @@ class AssignmentGrader:
         self.recorder.close()
 
 
+def prove_workers(client, cd: CourseDir, settings: GradingSettings) -> str:
+    """:func:`~coursetools.grading.batch.check_workers` with the kernel the attempts run in (the course's
+    kernel arguments), whose proof stays each worker's spare for its first attempt; the line that says how."""
+    return check_workers(client, settings, kernel_arguments(cd.config()))
+
+
 @in_worker_context
 def _warm_up(config, sandbox_settings) -> None:
-    """On a worker: import what grading needs and start the spare kernel of the first attempt."""
-    from nbgrader.preprocessors import Execute
-
-    from ..grading.kernels import Spare, kernel_arguments
-
-    Spare.prestart(kernel_arguments(Execute(config=config)), sandbox_settings)
+    """On a worker: import what grading needs and have the first attempt's kernel ready: the probe's, when it was
+    kept (:func:`prove_workers`), else a spare started now."""
+    arguments = kernel_arguments(config)
+    if not Spare.fits(arguments, sandbox_settings):
+        Spare.prestart(arguments, sandbox_settings)
 
 
 def attempt_result(attempt: Attempt, snapshot: dict, outcome: JobResult, digest: str) -> GradingResult:
@@ -138,7 +143,7 @@ class GradingLoop(threading.Thread):
         client = local = None
         try:
             client, local = cluster.start(self.workers, self.scheduler)
-            self.state.notice = check_workers(client, self.grading)
+            self.state.notice = prove_workers(client, self.cd, self.grading)
             self.state.workers = max(1, sum(client.nthreads().values()))
             log.info("%s", self.state.notice)
             for name, info in self.assignments.items():

@@ -109,6 +109,31 @@ def test_each_worker_thread_takes_only_the_spare_kernel_it_started(monkeypatch, 
     assert kernels.Spare.discard() is False
 
 
+def test_a_spare_fits_only_the_arguments_and_settings_it_was_started_with_while_alive(monkeypatch):
+    """``Spare.fits`` answers what ``take`` would hand over, and leaves the spare where it is."""
+    monkeypatch.setattr(kernels, "start_kernel", lambda workdir, arguments, settings: _Kernel("spare"))
+    monkeypatch.setattr(kernels, "shutdown", lambda km: setattr(km, "stopped", True))
+    monkeypatch.setattr(kernels, "is_alive", lambda km: not km.stopped)
+    monkeypatch.setattr(kernels.Spare, "_kernels", {})
+    settings, other = object(), object()
+
+    def on_one_thread():
+        kernels.Spare.prestart(["-f"], settings)
+        seen = [kernels.Spare.fits(["-f"], settings), kernels.Spare.fits(["-g"], settings),
+                kernels.Spare.fits(["-f"], other)]
+        taken = kernels.Spare.take(["-f"], settings)
+        seen.append(taken is not None and taken[0].stopped is False)
+        kernels.Spare.prestart(["-f"], settings)
+        kernels.Spare._kernels[threading.get_ident()].km.stopped = True  # the kernel died
+        seen.append(kernels.Spare.fits(["-f"], settings))
+        return seen
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(on_one_thread).result() == [True, False, False, True, False]
+    assert not kernels.Spare.fits(["-f"], settings), "another thread's spare fits nobody here"
+    kernels.Spare.discard()
+
+
 def test_the_probes_kernel_is_the_worker_threads_first_spare(monkeypatch):
     """The kernel that proves a worker can isolate submissions has run no code: with ``keep`` it becomes that worker
     thread's spare, so its first submission does not wait for a kernel of its own. Without, nothing is left."""
