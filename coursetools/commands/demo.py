@@ -26,6 +26,7 @@ from ..course.coursedir import CourseDir
 from ..course.deadlines import Deadlines, describe_duration
 from ..grading import batch as grading
 from ..grading import cluster, results
+from ..grading.kernels import kernel_arguments
 from ..grading.progress import BatchProgress
 from ..reporting import class_report, feedback, grades, similarity
 from . import release
@@ -138,7 +139,9 @@ def demo(root: Path | None = None, workers: int | None = None, force: bool = Fal
     client, cluster_ = cluster.start(workers, None)
     display = BatchProgress(enabled=progress, order=[f"autograde {a}" for a in course.assignments])
     try:
-        notice = grading.check_workers(client, settings_)
+        # Proved with the kernel the batches grade in: the batches find the proof made, and each worker's first
+        # submission runs in the probe's kernel.
+        notice = grading.check_workers(client, settings_, kernel_arguments(cd.config()))
         if not fell_back:  # the NOTE above already said how the sample class is graded: once is enough
             say(notice)
         # The assignments' batches share the cluster, so one slow notebook does not hold the others up; they share

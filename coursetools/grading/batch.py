@@ -155,18 +155,19 @@ def assignment_hash(cd: CourseDir, assignment: str, snapshot: dict, config, dead
 
 # --- before the batch ----------------------------------------------------------------------------------------------
 @in_worker_context
-def _probe_worker(settings: sandbox.SandboxSettings, arguments: list[str] | None = None) -> tuple[bool, str]:
+def _probe_worker(settings: sandbox.SandboxSettings, arguments: list[str]) -> tuple[bool, str]:
     """On a worker: can it isolate submissions as ``settings`` say? Proved by starting a sandboxed kernel."""
     if not settings.enabled:
         return True, "no sandbox"
-    return probe.kernel_starts(settings, arguments or [], keep=True)
+    return probe.kernel_starts(settings, arguments, keep=True)
 
 
-def check_workers(client, settings: GradingSettings, arguments: list[str] | None = None) -> str:
+def check_workers(client, settings: GradingSettings, arguments: list[str]) -> str:
     """Prove on every worker that submissions can be isolated as asked; the line that says how.
 
     The proof is a real kernel, started on each worker as a submission's would be (bubblewrap, the limits, the
-    interpreter and its environment bound in, the kernel arguments of the batch: ``arguments``), which must answer;
+    interpreter and its environment bound in, the kernel arguments of the batch: ``arguments``, see
+    :func:`.kernels.kernel_arguments`), which must answer;
     it has run no code, and the worker's first submission runs in it (it is the worker's spare kernel).
     Raises :class:`coursetools.sandbox.SandboxUnavailable`, naming the workers and the cause, otherwise: a grader
     that cannot start a kernel never grades, so its fault is never a student's "kernel died".

@@ -46,11 +46,15 @@ def test_the_probe_names_why_a_kernel_does_not_start():
 
 
 def test_autograde_refuses_a_batch_its_workers_cannot_grade(dask_client):
-    from coursetools.grading.batch import check_workers
+    from traitlets.config import Config
 
+    from coursetools.grading.batch import check_workers
+    from coursetools.grading.kernels import kernel_arguments
+
+    arguments = kernel_arguments(Config())
     with pytest.raises(sandbox.SandboxUnavailable, match="Cannot start a sandboxed kernel on 2 of 2 worker"):
-        check_workers(dask_client, GradingSettings(sandbox=_broken()))
-    assert "Sandbox:" in check_workers(dask_client, GradingSettings())
+        check_workers(dask_client, GradingSettings(sandbox=_broken()), arguments)
+    assert "Sandbox:" in check_workers(dask_client, GradingSettings(), arguments)
 
 
 def test_a_kernel_that_dies_before_any_cell_is_a_grading_error(tmp_path):
