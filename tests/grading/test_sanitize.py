@@ -109,3 +109,32 @@ def test_executed_notebooks_are_made_inert():
     assert "javascript:" not in nb.cells[3].source.replace("unsafe-javascript:", "")
     assert "format" not in nb.cells[4].metadata and "widgets" not in nb.metadata
     assert active == ["f", "cell 4", "cell 5"]
+
+
+def test_a_test_cell_as_released_is_restored_without_a_warning_and_an_edited_one_is_reported(caplog):
+    """nbgrader warns of a changed checksum for every test cell with hidden tests, untouched or not (its issue
+    #1961); the grader warns only of a cell that differs from the one the student was given."""
+    import logging
+
+    from nbgrader.utils import compute_checksum
+
+    from coursetools.grading.preprocessors import SnapshotOverwriteCells
+
+    snapshot = copy.deepcopy(SNAPSHOT)
+    sources = {c["name"]: c for c in snapshot["hw"]["source_cells"]}
+    for cell, meta in (("f", SOLUTION), ("test_f", TEST)):
+        sources[cell]["checksum"] = compute_checksum(nbformat.v4.new_code_cell(
+            sources[cell]["source"], metadata={"nbgrader": {**meta, "points": 2.0}}))
+    release = _release()
+    for edited in (False, True):
+        nb = copy.deepcopy(release)
+        if edited:
+            nb.cells[2].source = "assert True"
+        resources = {"nbgrader": {"notebook": "hw", "assignment": "a", "db_url": None},
+                     "coursetools": {"gradebook": SnapshotGradebook(snapshot), "release": release}}
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            nb, _ = SnapshotOverwriteCells()(nb, resources)
+        assert nb.cells[2].source == sources["test_f"]["source"], "the test cell is restored, hidden tests and all"
+        warned = [r.getMessage() for r in caplog.records if "checksum" in r.getMessage()]
+        assert len(warned) == edited, warned
