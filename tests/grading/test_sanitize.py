@@ -133,8 +133,10 @@ def test_a_test_cell_as_released_is_restored_without_a_warning_and_an_edited_one
         resources = {"nbgrader": {"notebook": "hw", "assignment": "a", "db_url": None},
                      "coursetools": {"gradebook": SnapshotGradebook(snapshot), "release": release}}
         caplog.clear()
-        with caplog.at_level(logging.WARNING):
-            nb, _ = SnapshotOverwriteCells()(nb, resources)
+        # A logger of the test's own: traitlets' shared one may have been set not to propagate by an earlier test.
+        log = logging.getLogger("tests.overwrite_cells")
+        with caplog.at_level(logging.WARNING, logger=log.name):
+            nb, _ = SnapshotOverwriteCells(log=log)(nb, resources)
         assert nb.cells[2].source == sources["test_f"]["source"], "the test cell is restored, hidden tests and all"
         warned = [r.getMessage() for r in caplog.records if "checksum" in r.getMessage()]
         assert len(warned) == edited, warned
