@@ -100,7 +100,7 @@ class SnapshotOverwriteCells(OverwriteCells):
 
 
 def _released_checksums(release) -> dict[str, str]:
-    """grade_id -> nbgrader's checksum of each locked cell of the release notebook (None: no release known)."""
+    """grade_id -> nbgrader's checksum of each locked cell of the release notebook; empty without a release."""
     checksums = {}
     for cell in (release or {}).get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader")
