@@ -100,12 +100,13 @@ class SnapshotOverwriteCells(OverwriteCells):
 
 
 def _released_checksums(release) -> dict[str, str]:
-    """grade_id -> nbgrader's checksum of each locked cell of the release notebook; empty without a release."""
+    """grade_id -> nbgrader's checksum of each locked cell of the release notebook (a NotebookNode, as the kit
+    holds it); empty without a release."""
     checksums = {}
     for cell in (release or {}).get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader")
         if isinstance(meta, dict) and meta.get("locked") and isinstance(meta.get("grade_id"), str):
-            checksums[meta["grade_id"]] = utils.compute_checksum(nbformat.from_dict(cell))
+            checksums[meta["grade_id"]] = utils.compute_checksum(cell)
     return checksums
 
 
