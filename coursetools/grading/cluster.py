@@ -4,7 +4,7 @@ A local cluster's workers are threads of the grading process, one task each at a
 code: it drives a kernel, which is a process of its own (sandboxed, see :mod:`coursetools.sandbox`), and spends
 most of its time waiting on that kernel's sockets. In threads, the grading modules are imported once, the warm
 template (:mod:`coursetools.sandbox.warm`) is shared, and jobs and results are handed over without being pickled
-(what that saves against worker processes: the instructor guide's "Performance"). The workers share the process
+(what that saves against worker processes: docs/performance.md). The workers share the process
 with the gradebook's writer, so a task must not change process-wide state (the current folder, the environment,
 ``sys.stdout``): see :func:`.kernels.in_worker_context` and the service's ``_quiet_thread``.
 

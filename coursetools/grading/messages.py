@@ -5,8 +5,8 @@ jupyter_client turns the ``date`` of every header and parent header into a datet
 (``jupyter_client.jsonutil.extract_dates``): about a sixth of the CPU the grader spends in a notebook's cell loop.
 :func:`unpack`, the grader's sessions' unpacker (see :func:`.kernels.start_kernel`), reads those dates with
 ``datetime.fromisoformat`` as it decodes the frame, and ``extract_dates`` leaves a datetime as it is: the same
-datetimes (a test compares the two on generated dates), and the cell loop about 6% cheaper (the instructor
-guide's "Performance").
+datetimes (a test compares the two on generated dates), and the cell loop about 6% cheaper
+(docs/performance.md).
 """
 
 from __future__ import annotations
