@@ -18,12 +18,18 @@ from typing import Any
 from jupyter_client.jsonutil import ISO8601_PAT
 from jupyter_client.session import json_unpacker
 
+from helpers.checks._protocol import too_many_values
+
 #: The dotted name a jupyter_client ``Session`` is given as its ``unpacker``.
 UNPACKER = f"{__name__}.unpack"
 #: A time zone as the text ends: ``Z``, or an offset whose minutes dateutil accepts (below 60).
 _ZONE = re.compile(r"(Z|[+-]\d{2}:?[0-5]\d)$")
 #: The keys of a message header (a content or metadata frame is not one).
 _HEADER = ("msg_id", "msg_type", "date")
+#: The most JSON values one frame of a kernel's message may hold: an output is a few dozen. Decoded, JSON takes
+#: many times its size (``[{},{},...]``: about 27 times), and ZeroMQ lets a frame be as large as the connection's
+#: ``max_message_bytes``: a frame with more is refused before it is decoded, and the message dropped and counted.
+MAX_FRAME_VALUES = 200_000
 
 
 def unpack(data: bytes | str) -> Any:
@@ -33,6 +39,8 @@ def unpack(data: bytes | str) -> Any:
     time and warns; anything else ``extract_dates`` would not parse) stays text, and jupyter_client reads it as
     before.
     """
+    if too_many_values(data if type(data) is not str else data.encode("utf-8", "surrogatepass"), MAX_FRAME_VALUES):
+        raise ValueError("a message frame with too many values")
     obj = json_unpacker(data)
     if type(obj) is dict and all(key in obj for key in _HEADER):
         date = obj["date"]

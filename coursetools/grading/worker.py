@@ -264,6 +264,8 @@ def _review(kit: AssignmentKit, name: str, submitted, outcome: NotebookOutcome,
     found = found if found is not None else integrity.Review()
     scores: dict[str, float] = {}
     try:
+        if outcome.executed is not None and kit.record is not None:
+            integrity.drop_kernel_results(outcome.executed, found)
         scores = _scores(outcome.executed) if outcome.executed is not None else {}
         integrity.review(submitted=submitted, executed=outcome.executed, scores=scores,
                          report=outcome.sandbox, status=outcome.status, reason=outcome.reason,

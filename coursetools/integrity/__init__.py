@@ -25,6 +25,7 @@ from .review import (
                      Review,
                      apply_overrides,
                      apply_partial_credit,
+                     drop_kernel_results,
                      flag_labels,
                      load,
                      notice,
@@ -38,6 +39,6 @@ from .scan import scan_code
 
 __all__ = [
     "CHEAT", "INTEGRITY_FILE", "LIMIT", "REVIEW", "AttestationServer", "Flag", "Record", "RecordError", "Review",
-    "apply_overrides", "apply_partial_credit", "flag_labels", "has_record", "load", "notice", "partial_text", "record", "review", "save", "scan_code",
+    "apply_overrides", "apply_partial_credit", "drop_kernel_results", "flag_labels", "has_record", "load", "notice", "partial_text", "record", "review", "save", "scan_code",
     "structure_changes", "unverified",
 ]

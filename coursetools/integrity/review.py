@@ -379,6 +379,34 @@ EVENT_TEXTS = {
 }
 
 
+def drop_kernel_results(executed, into: Review) -> None:
+    """While the grader has its own verdicts (a sandboxed run), no number the kernel shows in a test cell scores.
+
+    nbgrader reads the first numeric ``execute_result`` of a test cell as its points, ahead of any error after it,
+    and student code can make one: a function the test calls runs ``sys.displayhook(2.0)``. Under the sandbox the
+    test cells show no result of their own (``check.score()`` gives nothing there), so each one found was made by
+    code in the kernel: it becomes a plain display (the feedback still shows it) and is flagged. The points are then
+    the grader's: full without an error, in part by its verdicts (:func:`apply_partial_credit`), 0 with an error.
+    """
+    import nbformat
+    from nbgrader.utils import is_grade, is_solution
+
+    faked = []
+    for cell in _code_cells(executed):
+        if not is_grade(cell) or is_solution(cell):
+            continue
+        outputs = cell.get("outputs", [])
+        if any(o.get("output_type") == "execute_result" for o in outputs):
+            cell["outputs"] = [nbformat.v4.new_output("display_data", data=o.get("data", {}),
+                                                      metadata=o.get("metadata", {}))
+                               if o.get("output_type") == "execute_result" else o for o in outputs]
+            faked.append(_grade_id(cell) or "?")
+    if faked:
+        into.add("kernel_result", CHEAT, "code in the kernel showed a result in test cells, which nbgrader would "
+                 "have read as their points: " + ", ".join(sorted(faked)) + " (ignored: the grader's points count)",
+                 sorted(faked))
+
+
 def apply_overrides(review_: Review, executed) -> None:
     """Write the review's overrides into the executed notebook as nbgrader reads a failed test: an error output.
 

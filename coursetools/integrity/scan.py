@@ -14,7 +14,10 @@ SUSPICIOUS_MODULES = {
     "importlib", "builtins", "urllib", "http", "requests", "shutil", "pickle", "marshal", "pty", "resource",
     "atexit", "faulthandler", "tracemalloc", "asyncio", "ssl", "ftplib", "smtplib", "telnetlib", "glob", "pathlib",
     "tempfile", "sqlite3", "dis", "code", "codeop", "traceback", "weakref", "types", "zipimport", "runpy",
+    "dill", "cloudpickle", "joblib", "shelve", "copyreg",
 }
+#: What loads pickled data, which runs code as it is read: a file handed in beside the notebook can carry a program.
+UNPICKLING = {"allow_pickle", "read_pickle"}
 SUSPICIOUS_NAMES = {
     "exec": "runs code from a string (exec)", "eval": "evaluates code from a string (eval)",
     "compile": "compiles code at run time", "__import__": "imports by name at run time",
@@ -248,6 +251,8 @@ def _findings(tree) -> list[str]:
             reached.add(node.id)
         elif isinstance(node, ast.Attribute):
             reached.add(node.attr)
+        elif isinstance(node, ast.keyword) and node.arg in UNPICKLING:
+            reached.add(node.arg)
         if isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Subscript, ast.Call)):
             folded = fold(node)
             # A string that is a name (or a dotted path): what getattr, sys.modules[...] or a hook's registration
@@ -308,6 +313,9 @@ def _findings(tree) -> list[str]:
         elif isinstance(node, ast.ExceptHandler) and node.type is not None and \
                 _text(node.type) in ("BaseException", "CheckFailed", "check.CheckFailed", "AssertionError"):
             findings.append(f"catches {_text(node.type)}")
+    unpickling = sorted(reached & UNPICKLING)
+    if unpickling:
+        findings.append(f"loads pickled data, which can run code ({', '.join(unpickling)})")
     machinery = sorted(reached & IPYTHON_MACHINERY)
     if machinery:
         findings.append(f"reaches the IPython kernel ({', '.join(machinery)[:100]})")

@@ -35,9 +35,11 @@ def _content_size(content: dict) -> int:
 class OutputBudget:
     """Caps what the grader keeps of a kernel's output, whatever the kernel sends.
 
-    Below the cap every message passes. Past it: stdout, displays and widget messages are dropped (one notice says
-    so); stderr survives as a one-line marker per cell (nbgrader scores a test cell that wrote to stderr 0, and that
-    must not change); errors always pass, their traceback cut to its end. Status messages are never touched.
+    Every error's traceback is cut to its end, and errors count towards the cap like any output (code in the
+    kernel can show as many as it likes: ``get_ipython()._showtraceback`` in a loop). Below the cap every message
+    passes. Past it: stdout, displays and widget messages are dropped (one notice says so); stderr survives as a
+    one-line marker per cell and errors as the first one of each cell (nbgrader scores a test cell that wrote to
+    stderr or raised 0, and that must not change). Status messages are never touched.
     """
 
     def __init__(self, limit: int):
@@ -46,6 +48,7 @@ class OutputBudget:
         self.exceeded = False
         self.dropped = 0
         self._stderr_marked: set[str] = set()
+        self._error_kept: set[str] = set()
 
     def filter(self, msg: dict) -> dict | None:
         kind = msg.get("header", {}).get("msg_type")
@@ -63,11 +66,17 @@ class OutputBudget:
                     kept.append(line)
                 content["traceback"] = ["[traceback cut by the grader]"] + kept[::-1]
             content["evalue"] = str(content.get("evalue", ""))[:MAX_TRACEBACK_CHARS]
-            return msg
         self.used += _content_size(content)
         if self.used <= self.limit:
             return msg
         parent = msg.get("parent_header", {}).get("msg_id", "")
+        if kind == "error":
+            self.exceeded = True
+            if parent in self._error_kept:
+                self.dropped += 1
+                return None
+            self._error_kept.add(parent)
+            return msg
         if not self.exceeded:
             self.exceeded = True
             self.dropped += 1

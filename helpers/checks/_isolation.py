@@ -1,15 +1,18 @@
 """One exercise judged at a time: what :func:`helpers.checks.exercise` and :func:`helpers.checks.score` do.
 
 A test cell starts with ``check.exercise(assignment, name, uses=[...])``; ``uses`` names the other graded
-functions the exercise calls.
+functions the exercise calls. A student's function may also build on any earlier exercise the text does not name
+(Xavier's initialization on He's, a derivative on its activation): those count as used too.
 
-* While a notebook is graded and the reference is at hand, each name in ``uses`` is bound, for this cell only, to
-  the reference: inside the grading sandbox to a proxy the grader answers live (:class:`._grader.RemoteFunction`),
-  under a plain ``nbgrader autograde`` in the instructor's checkout to the reference function itself. After the cell
-  the student's own functions are put back, so each cell sees exactly its own bindings.
-* In the student's own kernel the reference is not there: each function in ``uses`` is run on its own visible
-  test (the test cell of that exercise, as last run in this kernel), and if that fails, the cell stops with a
-  message that names it instead of blaming the exercise under test.
+* While a notebook is graded and the reference is at hand, each name in ``uses``, and each earlier exercise that is
+  a function of the notebook, is bound, for this cell only, to the reference: inside the grading sandbox to a proxy
+  the grader answers live (:class:`._grader.RemoteFunction`), under a plain ``nbgrader autograde`` in the
+  instructor's checkout to the reference function itself. After the cell the student's own functions are put back,
+  so each cell sees exactly its own bindings, and a mistake costs points in its own exercise only.
+* In the student's own kernel the reference is not there: each function in ``uses``, and each earlier exercise the
+  function under test calls (read from its code), is run on its own visible test (the test cell of that exercise,
+  as last run in this kernel), and if that fails, the cell stops with a message that names it instead of blaming
+  the exercise under test.
 
 The cell's hidden cases are tallied (:func:`count`); ``check.score()``, the test cell's last expression, gives a
 plain ``nbgrader autograde`` the partial points as a numeric result. Inside the sandbox it gives nothing: the grader
@@ -27,7 +30,7 @@ from typing import Any
 from ._errors import CheckFailed, ReferenceUnavailable
 from ._friendly import show_direct_errors
 from ._grader import GRADER_SOCKET, RECORD_FILE, RemoteFunction, append_record
-from ._pristine import Exception, dict, len, list, print, type
+from ._pristine import Exception, callable, dict, getattr, len, list, print, type
 
 #: Set by nbgrader while it grades (``autograde``), in the sandbox and out of it. Read once, at import.
 GRADING = os.environ.get("NBGRADER_EXECUTION", "")
@@ -35,7 +38,7 @@ GRADING = os.environ.get("NBGRADER_EXECUTION", "")
 _MISSING = object()
 #: The test cell running now: its exercise, its hidden cases (key -> passed) and the names bound for it.
 _STATE: dict[str, Any] = {"assignment": "", "name": "", "cases": {}, "bound": {}, "tables": [], "hooked": False,
-                          "checking": 0}
+                          "checking": 0, "seen": []}
 #: A table of functions (``ACTIVATIONS = {"relu": relu, ...}``) is swapped too, when it is no larger than this.
 MAX_TABLE = 100
 #: exercise name -> the visible tests of its test cell, as last run in this kernel.
@@ -164,20 +167,52 @@ def start(assignment: str, name: str, uses: Iterable[str]) -> None:
         _check_prerequisites(name, uses)
         return
     restore()
-    _STATE.update(assignment=str(assignment), name=str(name), cases={})
+    name = str(name)
+    earlier = tuple(e for e in _STATE["seen"] if e != name and e not in uses)
+    if name not in _STATE["seen"]:
+        _STATE["seen"].append(name)
+    _STATE.update(assignment=str(assignment), name=name, cases={})
     _hook()
-    if RECORD_FILE:
-        append_record({"kind": "uses", "function": str(name), "uses": list(uses)})
+    if RECORD_FILE:  # what the grader will answer for in this cell: the declared uses and every earlier exercise
+        append_record({"kind": "uses", "function": name, "uses": list(uses + earlier)})
     references = {u: _reference(assignment, u) for u in uses} if GRADING else {}
-    if uses and GRADING and all(r is not None for r in references.values()):
+    if GRADING and all(r is not None for r in references.values()):
         namespace = _namespace()
+        for used in earlier:  # an earlier exercise the student wrote as a function (not one left undone)
+            if callable(namespace.get(used)):
+                function = _reference(assignment, used)
+                if function is not None:
+                    references[used] = function
         for used, function in references.items():
             _STATE["bound"][used] = (namespace.get(used, _MISSING), function)
             namespace[used] = function
         _swap_tables(namespace, {id(original): (original, function)
                                  for original, function in _STATE["bound"].values() if original is not _MISSING})
         return
-    _check_prerequisites(name, uses)
+    _check_prerequisites(name, uses + tuple(u for u in _calls(name) if u not in uses))
+
+
+def _calls(name: str) -> list[str]:
+    """The earlier exercises whose visible test ran in this kernel that the student's function ``name`` calls, read
+    from its code and the code of the notebook's functions it calls in turn (no code is run)."""
+    namespace = _namespace()
+    found: list[str] = []
+    todo, done = [namespace.get(name)], 0
+    while todo and done < 100:
+        code = getattr(todo.pop(), "__code__", None)
+        done += 1
+        codes = [code] if code is not None else []
+        while codes:
+            current = codes.pop()
+            for const in getattr(current, "co_consts", ()):
+                if type(const) is type(current):
+                    codes.append(const)
+            for called in getattr(current, "co_names", ()):
+                if called != name and called not in found and callable(namespace.get(called)) and (
+                        called in _VISIBLE or getattr(namespace.get(called), "__code__", None) is not None):
+                    found.append(called)
+                    todo.append(namespace.get(called))
+    return [f for f in found if f in _VISIBLE]
 
 
 def _check_prerequisites(name: str, uses: tuple[str, ...]) -> None:

@@ -78,3 +78,29 @@ def test_a_signed_message_deserializes_to_the_same_message(date):
     assert ours == theirs
     assert isinstance(ours["header"]["date"], datetime.datetime)
     assert ours["header"]["date"].isoformat() == theirs["header"]["date"].isoformat()
+
+
+def test_a_frame_of_too_many_values_is_refused_before_it_is_decoded():
+    """``[{},{},...]`` decodes into about 27 times its size: counted first, refused (the loop drops the message);
+    text with as many commas, inside a string, is an ordinary output."""
+    bomb = b"[" + b"{}," * messages.MAX_FRAME_VALUES + b"{}]"
+    with pytest.raises(ValueError, match="too many values"):
+        messages.unpack(bomb)
+    text = json.dumps({"name": "stdout", "text": "1, " * (2 * messages.MAX_FRAME_VALUES)}).encode()
+    assert messages.unpack(text)["name"] == "stdout"
+
+
+def test_the_grader_refuses_a_request_of_too_many_values():
+    import socket
+    import threading
+
+    from helpers.checks import _protocol
+
+    left, right = socket.socketpair()
+    with left, right:
+        body = b"[" + b"{}," * _protocol.MAX_MESSAGE_VALUES + b"{}]"
+        sender = threading.Thread(target=left.sendall, args=(len(body).to_bytes(4, "big") + body,), daemon=True)
+        sender.start()
+        with pytest.raises(ValueError, match="too many values"):
+            _protocol.receive_message(right)
+        sender.join(timeout=30)

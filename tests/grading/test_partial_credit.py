@@ -44,6 +44,23 @@ NO_BIAS_ON_LARGE = '''def propagate(w, b, X, Y):
 '''
 CATALOGUED = "Likely mistake: the forward pass leaves out the bias"
 
+#: A correct optimize that computes the forward pass itself with the notebook's sigmoid (its test cell names only
+#: propagate in ``uses``), handed in with a wrong sigmoid: the mistake must cost test_sigmoid's points alone.
+SIGMOID_WRONG_SIGN = "def sigmoid(z):\n    return 1 / (1 + np.exp(z))\n"
+OPTIMIZE_ON_SIGMOID = '''def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    w, m, costs = w.copy(), X.shape[1], []
+    for i in range(num_iterations):
+        A = sigmoid(np.dot(w.T, X) + b)
+        cost = float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m)
+        grads = {"dw": np.dot(X, (A - Y).T) / m, "db": float(np.sum(A - Y) / m)}
+        w, b = w - learning_rate * grads["dw"], b - learning_rate * grads["db"]
+        if i % 100 == 0:
+            costs.append(cost)
+            if print_cost:
+                print(f"Cost after iteration {i}: {cost:f}")
+    return {"w": w, "b": b}, grads, costs
+'''
+
 
 def _class(cd: CourseDir) -> list[samples.Submission]:
     reference = samples.answered(read_notebook(cd.release_notebook(A)), samples.solution_code(A))
@@ -55,7 +72,10 @@ def _class(cd: CourseDir) -> list[samples.Submission]:
             samples.Submission("cost-sign", samples.dump(samples.answered(reference, {"propagate": cost_sign})),
                                "propagate with a wrong-sign cost"),
             samples.Submission("no-bias", samples.dump(samples.answered(reference, {"propagate": NO_BIAS_ON_LARGE})),
-                               "propagate without b on the hidden cases")]
+                               "propagate without b on the hidden cases"),
+            samples.Submission("builds-on-wrong", samples.dump(samples.answered(
+                reference, {"sigmoid": SIGMOID_WRONG_SIGN, "optimize": OPTIMIZE_ON_SIGMOID})),
+                               "a correct optimize on a wrong sigmoid")]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +95,7 @@ def pair(tmp_path_factory):
 def test_partial_credit_is_the_same_under_nbgrader_and_the_toolkit(pair):
     serial, toolkit, batch = pair
     assert {r.student: r.status for r in batch.results} == dict.fromkeys(
-        ["reference", "wrong-for-13", "cost-sign", "no-bias"], "graded")
+        ["reference", "wrong-for-13", "cost-sign", "no-bias", "builds-on-wrong"], "graded")
     plain, ours = scores(serial, A), scores(toolkit, A)
     assert ours == plain
     full = plain["reference"]
@@ -85,6 +105,9 @@ def test_partial_credit_is_the_same_under_nbgrader_and_the_toolkit(pair):
     # The demo's mistake-2: a wrong-sign cost loses test_propagate's points and no other cell's.
     assert {g: s for g, s in plain["cost-sign"].items() if s != full[g]} == {"test_propagate": 0.0}
     assert {g for g, s in plain["no-bias"].items() if s != full[g]} == {"test_propagate"}
+    # An earlier exercise a correct answer builds on is the reference in its cell, named in ``uses`` or not.
+    assert {g for g, s in plain["builds-on-wrong"].items() if s != full[g]} == {"test_sigmoid"}
+    assert not integrity.load(toolkit.autograded_dir("builds-on-wrong", A)).flags
     review = integrity.load(toolkit.autograded_dir("wrong-for-13", A))
     assert review.cases == {"test_flatten_images": [4, 5]}
     assert not review.flags

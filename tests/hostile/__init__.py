@@ -509,10 +509,10 @@ def softmax(x):
 
 def cases() -> list[Case]:
     """Every case, controls first. Names are unique; each is a student folder's name."""
-    from . import round_two
+    from . import round_three, round_two
 
     result = (_controls() + _bombs() + _structure() + _broken() + _escapes() + _reference() + _tampering()
-              + round_two.cases())
+              + round_two.cases() + round_three.cases())
     names = [c.name for c in result]
     assert len(names) == len(set(names)), "duplicate case names"
     return result

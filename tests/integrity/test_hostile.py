@@ -254,6 +254,12 @@ def test_hostile_corpus(course, monkeypatch, capsys):
             if html.escape(case.name).encode("utf-8", "replace").decode() not in report_html:
                 problems.append(f"{case.name!r}: not listed in the class report")
             flagged += bool(codes)
+    # What the grader keeps of a notebook's outputs is bounded, errors included (they can be shown in a loop).
+    bound = 8 * LIMITS.output_bytes
+    oversized = [f"{p.relative_to(cd.root)} ({p.stat().st_size:,} bytes)" for folder in (cd.autograded, cd.feedback)
+                 for p in folder.rglob("*") if p.is_file() and p.stat().st_size > bound]
+    if oversized:
+        problems.append(f"files larger than {bound:,} bytes: {oversized[:5]}")
     # Nothing outside the working copies changed; nothing reached the network.
     course_after = _digest_tree(cd.root, skip=GRADER_OUTPUTS)
     changed = sorted(k for k in set(course_before) | set(course_after) if course_before.get(k) != course_after.get(k))

@@ -148,6 +148,28 @@ def test_a_clean_cell_that_passed_some_hidden_cases_is_scored_by_the_graders_ver
     assert [o.output_type for o in cell.outputs] == ["execute_result"]   # the kernel's number is gone
 
 
+def test_a_result_shown_by_the_kernel_in_a_test_cell_never_scores():
+    """``sys.displayhook(2.0)`` from a student function puts a number first in a failed test cell, which nbgrader
+    would read as its points (ahead of the error): under the sandbox it becomes a plain display, and is flagged."""
+    import nbformat
+    from nbgrader.utils import determine_grade
+
+    from coursetools.course.notebooks import read_notebook
+
+    executed = read_notebook(settings.ROOT / "release" / "01_numpy_basics" / "01_numpy_basics.ipynb")
+    test = next(c for c in executed.cells if _grade_id(c) == "test_softmax")
+    test.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "2.0"}, execution_count=3),
+                    nbformat.v4.new_output("error", ename="CheckFailed", evalue="wrong", traceback=[])]
+    clean = next(c for c in executed.cells if _grade_id(c) == "test_sigmoid")
+    clean.outputs = [nbformat.v4.new_output("stream", name="stdout", text="ok")]
+    assert determine_grade(test)[0] == 2.0   # what nbgrader alone would give
+    review = integrity.Review()
+    integrity.drop_kernel_results(executed, review)
+    assert determine_grade(test)[0] == 0 and [o.output_type for o in test.outputs] == ["display_data", "error"]
+    assert determine_grade(clean)[0] == determine_grade(clean)[1]
+    assert [(f.code, f.cells) for f in review.flags] == [("kernel_result", ["test_softmax"])]
+
+
 def test_a_clean_cell_whose_cases_were_probed_or_skipped_is_flagged():
     import nbformat
 
@@ -194,6 +216,9 @@ def test_scan_finds_nothing_in_honest_code():
     ("get_ipython().showtraceback = None", "reaches the IPython kernel"),
     ("open('../../gradebook.db', 'w')", "opens files"),
     ("def softmax(x):\n    return ref.softmax(x)", "reference object (ref)"),
+    ("weights = np.load('weights.npy', allow_pickle=True)", "loads pickled data"),
+    ("w = getattr(np, 'lo' + 'ad')('w.npy', **{'allow_' + 'pickle': True})", "loads pickled data"),
+    ("import joblib\nw = joblib.load('w.pkl')", "imports joblib"),
 ])
 def test_scan_finds_hostile_code(code, finding):
     assert any(finding in f for f in integrity.scan_code(code)), integrity.scan_code(code)

@@ -34,6 +34,30 @@ def _correct_rounds(corpus):
 CORRECT_CASES = [case for c in CORPORA for case in _correct_rounds(c)]
 
 
+def _calls_earlier(corpus, gid: str, code: str) -> list[str]:
+    """The earlier graded functions a variant of ``gid`` calls by name (read from its code)."""
+    order = list(solution_code(corpus.ASSIGNMENT))
+    earlier = set(order[:order.index(gid)])
+    called = {n.func.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return sorted(called & earlier)
+
+
+def _building_rounds(corpus):
+    """Correct answers that call earlier graded functions, each earlier one answered with a wrong variant: the k-th
+    such answer of every function in one run."""
+    building = {gid: [(name, code) for name, code in variants.items() if _calls_earlier(corpus, gid, code)]
+                for gid, variants in corpus.CORRECT.items()}
+    building = {gid: v for gid, v in building.items() if v}
+    for k in range(max((len(v) for v in building.values()), default=0)):
+        picked = {gid: v[k] for gid, v in building.items() if k < len(v)}
+        called = {c for gid, (_, code) in picked.items() for c in _calls_earlier(corpus, gid, code)} - set(picked)
+        wrong = {gid: next(iter(corpus.WRONG[gid].items())) for gid in sorted(called)}
+        yield pytest.param(corpus.ASSIGNMENT, picked, wrong, id=f"{corpus.ASSIGNMENT}-building-{k + 1}")
+
+
+BUILDING_CASES = [case for c in CORPORA for case in _building_rounds(c)]
+
+
 @pytest.mark.parametrize("corpus", CORPORA, ids=lambda c: c.ASSIGNMENT)
 def test_corpus_covers_every_graded_function(corpus):
     functions = set(solution_code(corpus.ASSIGNMENT))
@@ -113,3 +137,15 @@ def test_correct_alternatives_keep_full_marks(assignment, picked):
     lost = {cell: s.error for cell, s in scores.items() if s.score < s.max_score}
     names = {gid: name for gid, (name, _) in picked.items()}
     assert not lost, f"correct alternatives {names} lost points: {lost}"
+
+
+@pytest.mark.parametrize("assignment, picked, wrong", BUILDING_CASES)
+def test_a_correct_answer_that_builds_on_a_wrong_earlier_one_keeps_full_marks(assignment, picked, wrong):
+    """One mistake costs points once: an answer that calls an earlier graded function (Xavier's initialization on
+    He's, a derivative on its activation) is graded with the reference of that function, named in the test cell's
+    ``uses`` or not, so the earlier function's mistake costs points in its own cell only."""
+    answers = {gid: code for gid, (_, code) in {**picked, **wrong}.items()}
+    scores = grade_solutions(assignment, answers)
+    lost = {cell: s.error[:300] for cell, s in scores.items() if s.score < s.max_score}
+    assert set(lost) == {f"test_{gid}" for gid in wrong}, (
+        f"correct {({g: n for g, (n, _) in picked.items()})} on wrong {({g: n for g, (n, _) in wrong.items()})}: {lost}")

@@ -188,6 +188,21 @@ def test_output_budget_keeps_errors_and_stderr_marks():
     assert budget.exceeded and budget.dropped >= 2
 
 
+def test_output_budget_counts_errors_and_keeps_one_per_cell_past_it():
+    """Errors shown in a loop (``_showtraceback``) fill the budget like any output; past it, each cell keeps its
+    first error (it still scores 0) and no more."""
+    budget = OutputBudget(10_000)
+
+    def error(parent):
+        return {"header": {"msg_type": "error"}, "msg_type": "error", "parent_header": {"msg_id": parent},
+                "content": {"ename": "E", "evalue": "v" * 1000, "traceback": ["line " * 200] * 5}}
+
+    kept = [budget.filter(error("flood")) for _ in range(1000)]
+    assert 1 < sum(m is not None for m in kept) < 10 and budget.exceeded
+    assert budget.filter(error("next cell")) is not None  # the next cell's own error still shows
+    assert budget.filter(error("next cell")) is None
+
+
 # --- a sandboxed kernel ----------------------------------------------------------------------------------------------
 def _execute(kc, code: str, timeout: float = 60) -> list[dict]:
     outputs = []
