@@ -11,7 +11,9 @@ Two rules keep grading honest under nbgrader:
 
 * nbgrader scores a test cell 0 when it writes anything to stderr, warnings included. Student functions are
   therefore always called through :func:`call`, which silences warnings (a textbook ``1 / (1 + np.exp(-x))``
-  overflows harmlessly for x = -1000 and must still earn its marks) while letting real errors through.
+  overflows harmlessly for x = -1000 and must still earn its marks) while letting real errors through, and a test
+  cell (from :func:`exercise` on) shows what student code writes to stderr as ordinary output: a tqdm progress bar
+  or a debug print is not a failure.
 * A hidden test compares the student's function with the reference on copies of the inputs, checks the inputs were
   not modified, and compares types and shapes exactly, so a rank-1 ``(n,)`` array is not a ``(n, 1)`` column.
 

@@ -81,7 +81,25 @@ def _hook() -> None:
         _STATE["hooked"] = True
 
 
+def _stderr_to_stdout() -> None:
+    """For the rest of the test cell, what the student's code writes to stderr is shown as ordinary output.
+
+    nbgrader scores a test cell 0 when anything reaches stderr, and a correct function may write there without a
+    fault: a tqdm progress bar, ``print(..., file=sys.stderr)``, a logging message. Errors still fail the cell.
+    Only in a notebook's kernel, where the cell's end puts stderr back (:func:`_after_cell`).
+    """
+    import sys
+
+    if _STATE["hooked"] and "stderr" not in _STATE:
+        _STATE["stderr"] = sys.stderr
+        sys.stderr = sys.stdout
+
+
 def _after_cell(result: Any = None) -> None:
+    if "stderr" in _STATE:
+        import sys
+
+        sys.stderr = _STATE.pop("stderr")
     name = _STATE["name"]
     if name and result is not None:
         code = str(getattr(getattr(result, "info", None), "raw_cell", "") or "")
@@ -173,6 +191,7 @@ def start(assignment: str, name: str, uses: Iterable[str]) -> None:
         _STATE["seen"].append(name)
     _STATE.update(assignment=str(assignment), name=name, cases={})
     _hook()
+    _stderr_to_stdout()
     if RECORD_FILE:  # what the grader will answer for in this cell: the declared uses and every earlier exercise
         append_record({"kind": "uses", "function": name, "uses": list(uses + earlier)})
     references = {u: _reference(assignment, u) for u in uses} if GRADING else {}

@@ -169,6 +169,8 @@ CORRECT = {
         "via_tanh": "def sigmoid(x):\n    return 0.5 * (1 + np.tanh(0.5 * x))\n",
         "logaddexp": "def sigmoid(x):\n    return np.exp(-np.logaddexp(0, -x))\n",
         "clipped_input": "def sigmoid(x):\n    return 1 / (1 + np.exp(-np.clip(x, -700, 700)))\n",
+        "reports_on_stderr": ("import sys\n\ndef sigmoid(x):\n    print('sigmoid of shape', np.shape(x), file=sys.stderr)\n"
+                              "    return 1 / (1 + np.exp(-x))\n"),
     },
     "sigmoid_derivative": {
         "expanded": "def sigmoid_derivative(x):\n    s = sigmoid(x)\n    return s - s ** 2\n",
