@@ -24,6 +24,7 @@ from ._errors import CheckFailed, fail
 from ._pristine import (
     NUMPY_SCALARS,
     PLAIN_SCALARS,
+    Exception,
     OverflowError,
     absolute,
     argwhere,
@@ -48,6 +49,7 @@ from ._pristine import (
     result_type,
     set,
     sorted,
+    str,
     tuple,
     type,
     type_name,
@@ -99,7 +101,7 @@ def close(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
             fail(f"{name} is too large to be a float: {got!r}.")
         if not isclose_math(got_value, expected_value, rel_tol=rtol, abs_tol=atol):
             fail(f"{name} has the wrong value.\n  expected: {expected_value!r}\n  got:      {got_value!r}"
-                 f"{_line(value_mistake(got, expected))}")
+                 f"{_line(value_mistake(got, expected, name, rtol, atol))}")
         return
     expected = asarray(expected)
     shape(got, expected.shape, name, expected)
@@ -117,7 +119,7 @@ def close(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
             f"  first wrong entry at index {first}: expected {expected[first].item()!r}, "
             f"got {got[first].item()!r}{nan_note}\n"
             f"  expected:\n{format_value(expected)}\n  got:\n{format_value(got)}"
-            f"{_line(modified_input(name) or value_mistake(got, expected))}"
+            f"{_line(modified_input(name) or value_mistake(got, expected, name, rtol, atol))}"
         )
 
 
@@ -174,7 +176,7 @@ def equal(got: Any, expected: Any, name: str) -> None:
             fail(f"{name} is wrong.\n  expected:\n{format_value(expected)}\n  got:\n{format_value(got)}")
     elif not plain_equal(got, expected):
         fail(f"{name} is wrong.\n  expected: {format_value(expected)}\n  got:      {format_value(got)}"
-             f"{_line(order_mistake(got, expected) or value_mistake(got, expected))}")
+             f"{_line(order_mistake(got, expected) or value_mistake(got, expected, name))}")
 
 
 def unchanged(before: Any, after: Any, name: str) -> None:
@@ -249,16 +251,98 @@ def verdict(got, after_args, after_kwargs, args, kwargs, expected, name, where, 
 
 
 def describe_inputs(args, kwargs) -> str:
-    """A hidden case's inputs in a few words: ``array(3, 4), 0.5, learning_rate=0.1``."""
+    """A hidden case's inputs in a few words: ``array(3, 4), 0.5, learning_rate=0.1``.
+
+    Each argument gets at most :data:`INPUT_BUDGET` characters, however deeply its arrays are nested (a ``caches``
+    list of tuples of large arrays is a few words, not its repr).
+    """
     parts = [short(a) for a in args] + [f"{k}={short(v)}" for k, v in dict_items(dict(kwargs))]
     return ", ".join(parts)
 
 
-def short(value: Any) -> str:
-    if isinstance(value, ndarray):
-        return f"array{value.shape}"
+#: The most characters one argument's description takes in a message (a little more for the closing brackets).
+INPUT_BUDGET = 160
+#: An array this small is shown with its entries (each to 4 significant digits), a larger one by its shape.
+SMALL_ARRAY = 4
+#: The least room an item of a container gets (fewer items are shown rather than each as ``...``).
+ITEM_BUDGET = 24
+
+
+def short(value: Any, budget: int = INPUT_BUDGET) -> str:
+    """``value`` in a few words, within about ``budget`` characters whatever its nesting: arrays by their shape
+    (and dtype, unless float64), or their entries when there are at most :data:`SMALL_ARRAY`; containers by
+    their items as long as the budget lasts, then ``...``. Brackets always balance."""
+    try:
+        return _short(value, budget if budget > 20 else 20)
+    except Exception:  # noqa: BLE001 - a description is a courtesy: never let it hide the verdict
+        return type_name(type(value))
+
+
+def _short(value: Any, budget: int) -> str:
+    cls = type(value)
+    if cls is ndarray:
+        kind = "" if value.dtype == "float64" else f", {value.dtype}"
+        if 0 < value.size <= SMALL_ARRAY and value.dtype.kind in "fiub":
+            text = f"array({_entries(value.tolist())}{kind})"
+            if len(text) <= budget:
+                return text
+        return f"array{value.shape}" if not kind else f"array({_dims(value.shape)}{kind})"
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {short(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)) and len(value) > 4:
-        return f"{type_name(type(value))} of {len(value)}"
-    return repr(value)
+        items = [(f"{_leaf(k, budget)}: ", v) for k, v in value.items()]
+        return _container("{", "}", items, budget)
+    if cls is list or cls is tuple:
+        items = [("", v) for v in value]
+        if cls is tuple and len(items) == 1:
+            return _container("(", ",)", items, budget)
+        return _container("(" if cls is tuple else "[", ")" if cls is tuple else "]", items, budget)
+    return _leaf(value, budget)
+
+
+def _dims(shape: tuple) -> str:
+    return ", ".join(str(d) for d in shape)
+
+
+def _entries(values: Any) -> str:
+    """Nested lists of numbers (an array's ``tolist()``), each number to 4 significant digits."""
+    if type(values) is list:
+        return "[" + ", ".join(_entries(v) for v in values) + "]"
+    if type(values) is float:
+        text = f"{values:.4g}"
+        return text if "." in text or "e" in text or "n" in text else text + ".0"
+    return repr(values)
+
+
+def _leaf(value: Any, budget: int) -> str:
+    """A scalar, a string or anything else by its repr, or by its type when the repr is too long (a repr cut in
+    the middle could leave a bracket open)."""
+    text = repr(value)
+    if len(text) <= budget and "\n" not in text:
+        return text
+    if type(value) is str:
+        return f"a str of length {len(value)}"
+    return f"a {type_name(type(value))}"
+
+
+def _container(opening: str, closing: str, items: list, budget: int) -> str:
+    """The items of a list, a tuple or a dict (``(prefix, value)`` pairs) while ``budget`` lasts, then ``...``:
+    each item gets an equal share of what is left, at least :data:`ITEM_BUDGET` (what a short one leaves goes to
+    the next); a container whose first item does not fit is told by its length."""
+    kind = "dict" if opening == "{" else "tuple" if opening == "(" else "list"
+    if len(items) > SMALL_ARRAY and kind != "dict":
+        return f"{kind} of {len(items)}"
+    parts: list = []
+    left = budget - len(opening) - len(closing)
+    for i, (prefix, item) in enumerate(items):
+        rest = len(items) - i - 1
+        share = (left - 2 * rest) // (rest + 1)
+        share = (share if share > ITEM_BUDGET else ITEM_BUDGET) - len(prefix)
+        text = prefix + _short(item, share) if share >= 8 else ""
+        room = left - (len(f", ... ({rest} more)") if rest else 0)
+        if not text or len(text) > room:
+            if not i:
+                return f"{kind} of {len(items)}"
+            parts.append(f"... ({len(items) - i} more)")
+            break
+        parts.append(text)
+        left -= len(text) + 2
+    return opening + ", ".join(parts) + closing

@@ -13,9 +13,9 @@ X = np.random.default_rng(0).normal(size=(3, 4))
 SOFTMAX = np.exp(X) / np.exp(X).sum(axis=0, keepdims=True)
 
 
-def _diagnosis(got, expected) -> str:
+def _diagnosis(got, expected, name="result") -> str:
     with pytest.raises(CheckFailed) as failure:
-        check.close(got, expected, "result")
+        check.close(got, expected, name)
     lines = [line for line in str(failure.value).splitlines() if line.startswith(PREFIX)]
     assert len(lines) <= 1
     return lines[0] if lines else ""
@@ -41,7 +41,7 @@ def _diagnosis(got, expected) -> str:
     (X.sum(), X.sum(axis=1, keepdims=True), "whole array"),
     (1 / SOFTMAX, SOFTMAX, "1 divided by"),
     (np.log10(SOFTMAX), np.log(SOFTMAX), "np.log10"),
-    (np.array([[0.2, 0.7, 0.9]]), np.array([[0.0, 1.0, 1.0]]), "probabilities"),
+    (np.array([[0.2, 0.7, 0.9]]), np.array([[0.0, 1.0, 1.0]]), "values between 0 and 1 where the answer holds only 0s"),
     (np.abs(X), np.maximum(X, 0), "wrong only where it is 0"),
     (np.minimum(np.abs(X), 1.0), np.abs(X), "capped at 1"),
     (X > 0, X, "booleans"),
@@ -202,3 +202,49 @@ def test_the_catalogue_travels_with_the_record_and_the_grader_names_the_mistake(
                          1e-6, 1e-9, known)
     _compare.verdict(check.snapshot(reference(Z)), (Z,), {}, args, {}, expected, "softmax_recorded", "case 1",
                      1e-6, 1e-9, known)
+
+
+def test_a_finite_value_never_matches_an_infinite_or_nan_one():
+    from helpers.checks._diagnose import _same
+
+    assert not _same(np.array([9.9]), np.array([np.inf]))
+    assert not _same(np.array([np.nan]), np.array([1.0]))
+    assert _same(np.array([np.nan, -np.inf]), np.array([np.nan, -np.inf]))
+    assert not _same(np.array([np.inf]), np.array([-np.inf]))
+
+
+@pytest.mark.parametrize("got, expected, name, absent, present", [
+    (np.round(1 / (1 + np.exp(-X)), 4), 1 / (1 + np.exp(-X)), "sigmoid(z)", "wrong places", "rounded to 4 decimals"),
+    (2 * X, X, "two_A_T (2Aᵀ)", "1/m", "exactly 2 times"),
+    (2 * X, X, "compute_cost(A, Y)", "keep_prob", "missing 1/m"),
+    (np.array([[1.0, 1.0, 1.0]]), np.array([[0.0, 1.0, 1.0]]), "predict(X, parameters)", "ReLU", "wrong only where"),
+    (np.full((1, 5), 0.5), np.zeros((1, 5)), "predict(X, parameters)", "biases", "probabilities"),
+    (np.array([[np.inf, 1.0]]), np.array([[0.5, 0.7]]), "sigmoid(z)", "np.log", "inf where"),
+    (np.array([[0.0, 1.0, 2.0, 3.0]]), np.array([[1.0, 0.0, 3.0, 2.0]]),
+     "X_train of split_data(X, Y)", "reshape", "in another order"),
+])
+def test_a_generic_hint_names_only_what_it_can_tell(got, expected, name, absent, present):
+    hint = _diagnosis(got, expected, name)
+    assert present in hint and absent not in hint, hint
+
+
+def test_a_float32_result_is_told_its_precision_not_a_clip():
+    sigmoid = 1 / (1 + np.exp(-X))
+    hint = value_mistake(sigmoid.astype(np.float32), sigmoid, "sigmoid(z)", 1e-9, 1e-12)
+    assert "float32" in hint and "capped" not in hint
+
+
+def test_a_tuple_of_arrays_for_an_array_is_not_told_to_use_np_array():
+    with pytest.raises(CheckFailed) as failure:
+        check.close((np.ones((2, 2)), (np.ones((2, 2)),)), np.ones((2, 2)), "A of forward_layer(A_prev, W, b)")
+    assert "np.array(...)" not in str(failure.value) and "another order" in str(failure.value)
+
+
+def test_a_hidden_case_describes_its_inputs_in_a_few_hundred_characters():
+    from helpers.checks._compare import describe_inputs
+
+    big = np.zeros((40, 30))
+    caches = [((big, big, big), big) for _ in range(4)]
+    assert len(describe_inputs((big, caches, [big > 0] * 4, 0.7), {"parameters": {f"W{i}": big for i in range(9)}})) < 600
+    text = describe_inputs((caches,), {})
+    assert text.count("(") == text.count(")") and text.count("[") == text.count("]")
