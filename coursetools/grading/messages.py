@@ -34,12 +34,13 @@ MAX_FRAME_VALUES = 200_000
 
 def unpack(data: bytes | str) -> Any:
     """jupyter_client's ``json_unpacker``; a header's ``date`` comes out a datetime, as ``extract_dates`` makes it.
+    A frame of more than :data:`MAX_FRAME_VALUES` values is refused (``ValueError``) before it is decoded.
 
     A date that ``fromisoformat`` might not read as dateutil does (no time zone, where jupyter_client assumes local
     time and warns; anything else ``extract_dates`` would not parse) stays text, and jupyter_client reads it as
     before.
     """
-    if too_many_values(data if type(data) is not str else data.encode("utf-8", "surrogatepass"), MAX_FRAME_VALUES):
+    if too_many_values(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data, MAX_FRAME_VALUES):
         raise ValueError("a message frame with too many values")
     obj = json_unpacker(data)
     if type(obj) is dict and all(key in obj for key in _HEADER):

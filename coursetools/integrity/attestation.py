@@ -33,7 +33,7 @@ from pathlib import Path
 
 from helpers.checks._compare import verdict
 from helpers.checks._errors import CheckFailed
-from helpers.checks._protocol import receive_message, send_message, unwire, wire
+from helpers.checks._protocol import STOPPED, receive_message, send_message, unwire, wire
 
 from .record import Record
 
@@ -204,6 +204,12 @@ class AttestationServer:
         if cell is None:
             return self._refuse(None, message, "the reference solutions answer only the hidden tests")
         cell_record = rec.cells[cell]
+        if op == "stopped":
+            # The cell stopped on a failure after its hidden cases began: one more failed case (a kernel can only
+            # lower its own points by saying so; see helpers.checks._isolation.stopped).
+            with self._lock:
+                self.verdicts.setdefault(cell, {})[STOPPED] = [False]
+            return {"status": "noted"}
         if op == "judge":
             case = cell_record.judge.get(key)
             if case is None:

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers.checks._protocol import STOPPED
+
 from .record import Record, _normalized
 from .scan import scan_code
 
@@ -249,15 +251,19 @@ def _judge_verdicts(result: Review, report: dict | None, record: Record | None, 
                 if not cell.consults or not scores.get(grade_id):
                     continue
                 seen = verdicts.get(grade_id, {})
+                # A cell that stopped on a failure after its hidden cases began (the kernel says so): one more
+                # failed case, and the cases it did not reach failed too.
+                stopped = STOPPED in seen
                 passed = sum(1 for key in cell.judge if key in seen and all(seen[key]))
-                judged_ok = passed == len(cell.judge)
+                total = len(cell.judge) + stopped
+                judged_ok = passed == total
                 consulted = bool(seen) or bool(served.get(grade_id)) or bool(live.get(grade_id))
                 if not consulted:
                     silent.append(grade_id)
                     result.overrides[grade_id] = ("its hidden tests never reached the grader (the checks or the "
                                                   "reference were replaced in the kernel)")
-                elif not judged_ok and (any(key not in seen for key in cell.judge) or any(
-                        len(seen[key]) > int(cell.judge[key].get("count", 1)) for key in cell.judge)):
+                elif not judged_ok and ((not stopped and any(key not in seen for key in cell.judge)) or any(
+                        len(seen.get(key, ())) > int(cell.judge[key].get("count", 1)) for key in cell.judge)):
                     # An honest run judges every hidden case, each as often as the test does (a case that raises
                     # is judged as failed): a clean cell with cases never judged, or judged again (probed with
                     # another answer first), passed in the kernel only.
@@ -267,7 +273,7 @@ def _judge_verdicts(result: Review, report: dict | None, record: Record | None, 
                 elif not judged_ok:
                     # A failed hidden case does not stop the cell (it prints its message): the grader's own verdicts
                     # decide the points, by the course's partial-credit policy (grading/recorder.py).
-                    result.cases[grade_id] = [passed, len(cell.judge)]
+                    result.cases[grade_id] = [passed, total]
                     cleared.add(grade_id)
                 else:
                     cleared.add(grade_id)

@@ -31,7 +31,7 @@ from ._pristine import (
     type,
     type_name,
 )
-from ._protocol import case_key, key_of_wires, request, unwire, wire, wire_snapshot
+from ._protocol import STOPPED, case_key, key_of_wires, request, unwire, wire, wire_snapshot
 from ._seal import tampering
 
 #: Set only inside the grading sandbox: the grader's socket. Read once, at import.
@@ -80,6 +80,16 @@ class RemoteFunction:
         reason = str(reply.get("message", "")) if type(reply) is dict else ""
         raise ReferenceUnavailable(
             f"The reference solution {self.name} is not available here: {reason or 'refused by the grader'}")
+
+
+def report_stopped(assignment: str, name: str) -> None:
+    """Tell the grader that the running test cell stopped on a failure after its hidden cases began: one more failed
+    case (see :func:`._isolation.stopped_after_hidden_cases`). Only ever lowers the cell's points."""
+    try:
+        request(GRADER_SOCKET, {"op": "stopped", "assignment": assignment, "function": name, "key": STOPPED,
+                                "tampering": tampering()})
+    except (OSError, ValueError):
+        pass  # the cell is then scored by the cases the grader judged; nothing is gained by it
 
 
 class RemoteSolutions(types.ModuleType):

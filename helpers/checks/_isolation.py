@@ -29,8 +29,9 @@ from typing import Any
 
 from ._errors import CheckFailed, ReferenceUnavailable
 from ._friendly import show_direct_errors
-from ._grader import GRADER_SOCKET, RECORD_FILE, RemoteFunction, append_record
-from ._pristine import Exception, callable, dict, getattr, len, list, print, type
+from ._grader import GRADER_SOCKET, RECORD_FILE, RemoteFunction, append_record, report_stopped
+from ._pristine import Exception, callable, dict, getattr, isinstance, len, list, print, str, type
+from ._protocol import STOPPED
 
 #: Set by nbgrader while it grades (``autograde``), in the sandbox and out of it. Read once, at import.
 GRADING = os.environ.get("NBGRADER_EXECUTION", "")
@@ -78,6 +79,8 @@ def _hook() -> None:
         shell.events.register("post_run_cell", _after_cell)
         if not GRADING:  # in the student's kernel, an error from a function a visible test calls, in words
             show_direct_errors(shell, lambda: bool(_STATE["name"]))
+        elif not shell.custom_exceptions:  # while grading: a failure after the hidden cases began is one more case
+            shell.set_custom_exc((Exception,), _stopped_handler)
         _STATE["hooked"] = True
 
 
@@ -96,6 +99,11 @@ def _stderr_to_stdout() -> None:
 
 
 def _after_cell(result: Any = None) -> None:
+    stopped_on = _STATE.pop("stopped_on", None)
+    if stopped_on is not None and result is not None and getattr(result, "error_in_exec", None) is stopped_on:
+        # The cell's failure was counted as a failed hidden case (:func:`stopped`): the cell ends without an error,
+        # so that its reply does not say "error" (nbgrader would score that cell 0).
+        result.error_in_exec = None
     if "stderr" in _STATE:
         import sys
 
@@ -252,6 +260,39 @@ def _check_prerequisites(name: str, uses: tuple[str, ...]) -> None:
                                      f"fix test_{used} first.\n") from None
         finally:
             _STATE["checking"] -= 1
+
+
+def _stopped_handler(shell: Any, etype: Any, value: Any, tb: Any, tb_offset: Any = None) -> None:
+    """IPython's handler of an error that ends a cell, while a notebook is graded (see :func:`stopped`)."""
+    if not stopped(value):
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+
+def stopped(error: BaseException) -> bool:
+    """A test cell that fails a check after its hidden cases began (a gradient check, costs that must decrease,
+    a type checked in a loop) keeps the points of the cases it passed: the failure is one more failed case, its
+    message is printed, and the cell ends without an error. Before the hidden cases (a visible test), or outside a
+    test cell, an error fails the cell as always. False if ``error`` is not such a failure."""
+    if not _STATE["name"] or not _STATE["cases"] or _STATE["checking"] or STOPPED in _STATE["cases"]:
+        return False
+    name = _STATE["name"]
+    _STATE["stopped_on"] = error
+    text = str(error).strip("\n") if isinstance(error, CheckFailed) else f"{type(error).__name__}: {error}"
+    count(STOPPED, False, f"{text}\n(This check of {name} failed after its hidden cases: it counts as one more "
+                          "failed case.)")
+    if GRADER_SOCKET:  # the grader scores the cell from its own verdicts: it is told of this one
+        report_stopped(str(_STATE["assignment"]), name)
+    from IPython import get_ipython
+
+    try:
+        points = score()  # what the cell's last line, check.score(), would have given
+    except CheckFailed as failure:  # all or nothing for this cell: it fails
+        _STATE.pop("stopped_on", None)
+        get_ipython().showtraceback((type(failure), failure, None))
+        return True
+    if points is not None:
+        get_ipython().displayhook(points)
+    return True
 
 
 def count(key: str, passed: bool, message: str = "") -> None:

@@ -56,6 +56,9 @@ from ._snapshot import ARRAY_KINDS, MAX_DEPTH, MAX_ITEMS, Opaque, snapshot, type
 
 #: The largest array the grader reads from a kernel, and the largest message either side accepts.
 MAX_WIRE_BYTES = 256 << 20
+#: The hidden case a test cell fails when it stops on an error after its hidden cases began (see
+#: :func:`._isolation.stopped`): the kernel reports it, and the grader counts it as one more failed case.
+STOPPED = "stopped"
 #: The most JSON values one message may hold. Decoded, JSON takes many times its size (``[{},{},...]``: about 27
 #: times), so a message is counted before it is decoded; a hidden case's data is a few thousand values.
 MAX_MESSAGE_VALUES = 2_000_000

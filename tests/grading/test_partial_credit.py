@@ -62,6 +62,12 @@ OPTIMIZE_ON_SIGMOID = '''def optimize(w, b, X, Y, num_iterations=100, learning_r
 '''
 
 
+#: Keeps at most 3 costs: wrong on the hidden case of 420 iterations, then stopped by the check that 600 iterations
+#: record 6 decreasing costs. That failure is one more failed case: 6 of 8, not 0.
+THREE_COSTS = OPTIMIZE_ON_SIGMOID.replace("A = sigmoid(", "A = 1 / (1 + np.exp(-(").replace(
+    "+ b)\n", "+ b)))\n", 1).replace("if i % 100 == 0:", "if i % 100 == 0 and len(costs) < 3:")
+
+
 def _class(cd: CourseDir) -> list[samples.Submission]:
     reference = samples.answered(read_notebook(cd.release_notebook(A)), samples.solution_code(A))
     corpus = samples.corpus(A)
@@ -75,7 +81,9 @@ def _class(cd: CourseDir) -> list[samples.Submission]:
                                "propagate without b on the hidden cases"),
             samples.Submission("builds-on-wrong", samples.dump(samples.answered(
                 reference, {"sigmoid": SIGMOID_WRONG_SIGN, "optimize": OPTIMIZE_ON_SIGMOID})),
-                               "a correct optimize on a wrong sigmoid")]
+                               "a correct optimize on a wrong sigmoid"),
+            samples.Submission("stops-after-cases", samples.dump(samples.answered(reference, {"optimize": THREE_COSTS})),
+                               "optimize keeps 3 costs: one hidden case and the check after the cases fail")]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +103,7 @@ def pair(tmp_path_factory):
 def test_partial_credit_is_the_same_under_nbgrader_and_the_toolkit(pair):
     serial, toolkit, batch = pair
     assert {r.student: r.status for r in batch.results} == dict.fromkeys(
-        ["reference", "wrong-for-13", "cost-sign", "no-bias", "builds-on-wrong"], "graded")
+        ["reference", "wrong-for-13", "cost-sign", "no-bias", "builds-on-wrong", "stops-after-cases"], "graded")
     plain, ours = scores(serial, A), scores(toolkit, A)
     assert ours == plain
     full = plain["reference"]
@@ -108,6 +116,10 @@ def test_partial_credit_is_the_same_under_nbgrader_and_the_toolkit(pair):
     # An earlier exercise a correct answer builds on is the reference in its cell, named in ``uses`` or not.
     assert {g for g, s in plain["builds-on-wrong"].items() if s != full[g]} == {"test_sigmoid"}
     assert not integrity.load(toolkit.autograded_dir("builds-on-wrong", A)).flags
+    # A check that fails after the hidden cases began is one more failed case, not the whole cell's points.
+    stopped = POLICY.points("test_optimize", 2, 6, 8)
+    assert {g: s for g, s in plain["stops-after-cases"].items() if s != full[g]} == {"test_optimize": stopped}
+    assert integrity.load(toolkit.autograded_dir("stops-after-cases", A)).cases == {"test_optimize": [6, 8]}
     review = integrity.load(toolkit.autograded_dir("wrong-for-13", A))
     assert review.cases == {"test_flatten_images": [4, 5]}
     assert not review.flags

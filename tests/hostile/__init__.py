@@ -52,7 +52,7 @@ class Case:
     kind: str                          # control, bomb, cheat, broken, benign
     description: str
     build: Callable[[Context], dict[str, Entry]]  # path relative to submitted/<student>/ -> content ("": the folder)
-    honest: str = "reference"          # the honest score it must not beat: reference, wrong_softmax, zero
+    honest: str = "reference"          # the honest score it must not beat: reference, wrong_softmax, zero, or a control's name
     statuses: tuple[str, ...] = ("graded",)
     flags: tuple[str, ...] = ()        # at least one of these flag codes
     exact: bool = False                # the score must equal the honest one (controls)

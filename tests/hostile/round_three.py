@@ -17,21 +17,22 @@ def {name}(*args, **kwargs):
     sys.displayhook({points})
     raise NotImplementedError
 '''
-#: A softmax right on the visible tests' 2-row inputs and wrong on the hidden ones: the in-kernel check of the rows
-#: raises, so the honest score of the cell is 0. It first shows "2.0" as the cell's result, reached without naming
-#: it (what the scan would flag).
-_STEALTH = '''import operator, sys
-_show = operator.attrgetter(bytes.fromhex("646973706c6179686f6f6b").decode())
-_state = {"shown": False}
-
-def softmax(x):
-    if not _state["shown"] and x.shape[0] > 2:
-        _state["shown"] = True
-        _show(sys)(2.0)
+#: A softmax right on inputs of up to 2 rows (the visible tests') and wrong on larger ones: its honest score is what
+#: the hidden cases it passes earn (the control ``honest_partial_softmax``).
+_PARTIAL = '''def softmax(x):
     e = np.exp(x - np.max(x, axis=1, keepdims=True))
     out = e / np.sum(e, axis=1, keepdims=True)
     return out if x.shape[0] <= 2 else out + 0.01
 '''
+#: The same, first showing "2.0" as the cell's result, displayhook reached without naming it (what the scan flags).
+_STEALTH = '''import operator, sys
+_show = operator.attrgetter(bytes.fromhex("646973706c6179686f6f6b").decode())
+_state = {"shown": False}
+
+''' + _PARTIAL.replace('''    e = np.exp(''', '''    if not _state["shown"] and x.shape[0] > 2:
+        _state["shown"] = True
+        _show(sys)(2.0)
+    e = np.exp(''', 1)
 _PAYLOAD = "import numpy as np\n" + _STEALTH + '''
 from IPython import get_ipython
 get_ipython().user_ns["softmax"] = softmax
@@ -61,11 +62,13 @@ def _results() -> list[Case]:
         return submission(answered(ctx, stubs, base="stub"))
 
     return [
+        Case("honest_partial_softmax", "control", "a softmax right on inputs of 2 rows only (partly right)",
+             lambda ctx: submission(answered(ctx, {"softmax": _PARTIAL})), honest="honest_partial_softmax"),
         Case("result_shown_by_softmax", "cheat", "the failing softmax calls sys.displayhook(2.0) in its test cell",
              pushed, honest="wrong_softmax", flags=("kernel_result",)),
         Case("result_shown_stealthily", "cheat", "a softmax wrong on the hidden inputs only shows 2.0 as the "
              "cell's result, displayhook reached by a decoded name", lambda ctx: submission(answered(
-                 ctx, {"softmax": _STEALTH})), honest="wrong_softmax", flags=("kernel_result",)),
+                 ctx, {"softmax": _STEALTH})), honest="honest_partial_softmax", flags=("kernel_result",)),
         Case("results_without_work", "cheat", "every function shows its cell's points (sigmoid 1000 times them: "
              "more than the cell's maximum) and raises", no_work, honest="zero", flags=("kernel_result",)),
     ]
@@ -85,7 +88,7 @@ def _data_files() -> list[Case]:
 
     return [
         Case("code_in_a_data_file", "cheat", "weights.npy is a pickle that defines a softmax showing 2.0 as its "
-             "cell's result, loaded with allow_pickle=True", pickled, honest="wrong_softmax",
+             "cell's result, loaded with allow_pickle=True", pickled, honest="honest_partial_softmax",
              flags=("kernel_result", "suspicious_code")),
     ]
 

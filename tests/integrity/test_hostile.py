@@ -211,6 +211,11 @@ def test_hostile_corpus(course, monkeypatch, capsys):
     hidden = [str(p) for p in cd.feedback.rglob("*.html") if "BEGIN HIDDEN TESTS" in p.read_text(encoding="utf-8")]
     if hidden:
         problems.append(f"hidden tests in feedback pages: {hidden[:5]}")
+    # A control's own score is the honest score of the cheats built on it.
+    for case in cases:
+        control = results.load(cd.autograded_dir(case.name, ASSIGNMENT)) if case.kind == "control" else None
+        if control is not None:
+            honest.setdefault(case.name, control.score)
     summary = []
     flagged = 0
     for case in cases:

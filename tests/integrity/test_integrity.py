@@ -148,6 +148,25 @@ def test_a_clean_cell_that_passed_some_hidden_cases_is_scored_by_the_graders_ver
     assert [o.output_type for o in cell.outputs] == ["execute_result"]   # the kernel's number is gone
 
 
+def test_a_cell_that_stopped_after_its_hidden_cases_counts_one_more_failed_case():
+    """The kernel says a check failed after the hidden cases began: one more failed case, and a case it never
+    reached failed too (not a bypass); a case judged twice is still probing."""
+    import nbformat
+
+    from helpers.checks._protocol import STOPPED
+
+    record, (k3, k4) = _two_case_record()
+    empty = nbformat.v4.new_notebook()
+    for verdicts, cases in (({k3: [True], k4: [True], STOPPED: [False]}, [2, 3]),
+                            ({k3: [True], STOPPED: [False]}, [1, 3])):
+        review = integrity.review(record=record, scores={"test_f": 2.0}, report=_verdicts_report(verdicts),
+                                  source=empty, release=empty)
+        assert review.cases == {"test_f": cases} and not review.overrides and not review.flags
+    review = integrity.review(record=record, scores={"test_f": 2.0},
+                              report=_verdicts_report({k3: [False, True], STOPPED: [False]}), source=empty, release=empty)
+    assert "test_f" in review.overrides and [f.code for f in review.flags] == ["hidden_checks_bypassed"]
+
+
 def test_a_result_shown_by_the_kernel_in_a_test_cell_never_scores():
     """``sys.displayhook(2.0)`` from a student function puts a number first in a failed test cell, which nbgrader
     would read as its points (ahead of the error): under the sandbox it becomes a plain display, and is flagged."""
