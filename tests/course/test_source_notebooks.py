@@ -21,3 +21,18 @@ def test_source_notebook_earns_full_marks(assignment):
     assert scores and not lost, f"the reference loses points on {lost}"
     print(f"{assignment}: {len(scores)} test cells, {sum(s.max_score for s in scores.values()):g} points, "
           f"executed in {seconds:.1f} s")
+
+
+@pytest.mark.parametrize("assignment", COURSE.assignments)
+def test_every_exercise_is_a_function_of_the_reference(assignment):
+    """While grading, a later test cell binds every earlier exercise's name to its reference (an answer may build on
+    it), so each ``check.exercise`` name must be a function of the solutions."""
+    import json
+    import re
+
+    from helpers.reference import solutions
+
+    cells = json.loads(COURSE.source_notebook(assignment).read_text(encoding="utf-8"))["cells"]
+    names = [m.group(1) for c in cells for m in re.finditer(r'check\.exercise\("[^"]+", "(\w+)"', "".join(c["source"]))]
+    reference = solutions(assignment)
+    assert names and not [n for n in names if not callable(getattr(reference, n, None))]
