@@ -38,6 +38,7 @@ bool = builtins.bool
 complex = builtins.complex
 bytes = builtins.bytes
 bytearray = builtins.bytearray
+memoryview = builtins.memoryview
 tuple = builtins.tuple
 list = builtins.list
 dict = builtins.dict

@@ -40,6 +40,7 @@ from ._pristine import (
     json_loads,
     len,
     list,
+    memoryview,
     min,
     ndarray,
     pack,
@@ -69,10 +70,13 @@ def too_many_values(data: bytes | bytearray | memoryview, limit: int) -> bool:
     """Whether the JSON text ``data`` holds more than ``limit`` values (each needs a comma or a bracket), counted
     without decoding it. Commas and brackets inside strings are left out, in the rare text that has many."""
     data = bytes(data) if type(data) is memoryview else data
-    if data.count(b",") + data.count(b"[") + data.count(b"{") <= limit:
-        return False
-    bare = _JSON_STRING.sub(b'""', data)
-    return bare.count(b",") + bare.count(b"[") + bare.count(b"{") > limit
+    values = data.count(b",") + data.count(b"[") + data.count(b"{")
+    for string in _JSON_STRING.finditer(data) if values > limit else ():  # counted in place: no copy of the data
+        if values <= limit:
+            break
+        start, end = string.span()
+        values -= data.count(b",", start, end) + data.count(b"[", start, end) + data.count(b"{", start, end)
+    return values > limit
 
 
 # --- snapshots as JSON ---------------------------------------------------------------------------------------------
@@ -236,12 +240,14 @@ def receive_message(sock, limit: int = MAX_WIRE_BYTES) -> dict | None:
 
 
 def _read_exactly(sock, size: int):
-    data = bytearray()
-    while len(data) < size:
-        chunk = sock.recv(min(1 << 20, size - len(data)))
-        if not chunk:
+    """``size`` bytes from ``sock`` into one buffer of that size (no copies as it grows), or None if it closed."""
+    data = bytearray(size)
+    view, got = memoryview(data), 0
+    while got < size:
+        received = sock.recv_into(view[got:], min(1 << 20, size - got))
+        if not received:
             return None
-        data += chunk
+        got += received
     return data
 
 
