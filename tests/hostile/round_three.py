@@ -10,7 +10,7 @@ import io
 
 from . import ASSIGNMENT, WRONG_SOFTMAX, Case, Context, answered, submission, with_extra
 
-#: The test cells' points in 01 (a stub pushes its cell's maximum; the grader must give it nothing).
+#: A function that shows ``points`` as its test cell's result, then fails: no work at all (the grader gives nothing).
 _STUB = '''import sys
 
 def {name}(*args, **kwargs):
