@@ -40,7 +40,8 @@ def unpack(data: bytes | str) -> Any:
     time and warns; anything else ``extract_dates`` would not parse) stays text, and jupyter_client reads it as
     before.
     """
-    if too_many_values(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data, MAX_FRAME_VALUES):
+    text = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    if too_many_values(text, MAX_FRAME_VALUES):
         raise ValueError("a message frame with too many values")
     obj = json_unpacker(data)
     if type(obj) is dict and all(key in obj for key in _HEADER):

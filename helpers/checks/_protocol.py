@@ -66,10 +66,9 @@ MAX_MESSAGE_VALUES = 2_000_000
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 
 
-def too_many_values(data: bytes | bytearray | memoryview, limit: int) -> bool:
+def too_many_values(data: bytes | bytearray, limit: int) -> bool:
     """Whether the JSON text ``data`` holds more than ``limit`` values (each needs a comma or a bracket), counted
     without decoding it. Commas and brackets inside strings are left out, in the rare text that has many."""
-    data = bytes(data) if type(data) is memoryview else data
     values = data.count(b",") + data.count(b"[") + data.count(b"{")
     for string in _JSON_STRING.finditer(data) if values > limit else ():  # counted in place: no copy of the data
         if values <= limit:
