@@ -70,12 +70,14 @@ def too_many_values(data: bytes | bytearray, limit: int) -> bool:
     """Whether the JSON text ``data`` holds more than ``limit`` values (each needs a comma or a bracket), counted
     without decoding it. Commas and brackets inside strings are left out, in the rare text that has many."""
     values = data.count(b",") + data.count(b"[") + data.count(b"{")
-    for string in _JSON_STRING.finditer(data) if values > limit else ():  # counted in place: no copy of the data
-        if values <= limit:
-            break
+    if values <= limit:
+        return False
+    for string in _JSON_STRING.finditer(data):  # counted in place: no copy of the data
         start, end = string.span()
         values -= data.count(b",", start, end) + data.count(b"[", start, end) + data.count(b"{", start, end)
-    return values > limit
+        if values <= limit:
+            return False
+    return True
 
 
 # --- snapshots as JSON ---------------------------------------------------------------------------------------------

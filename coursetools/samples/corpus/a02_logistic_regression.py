@@ -292,19 +292,9 @@ CORRECT = {
         i += 1
 ''', _OPTIMIZE_RETURN),
         # A progress bar writes to stderr, which nbgrader counts as a failure: the test cell shows it as output.
-        "progress_bar": _cell(_OPTIMIZE, '''
-    from tqdm import tqdm
-    w = w.copy()
-    costs = []
-    for i in tqdm(range(num_iterations), desc="gradient descent"):
-        grads, cost = propagate(w, b, X, Y)
-        w = w - learning_rate * grads["dw"]
-        b = b - learning_rate * grads["db"]
-        if i % 100 == 0:
-            costs.append(cost)
-            if print_cost:
-                print(f"Cost after iteration {i}: {cost:f}")
-''', _OPTIMIZE_RETURN),
+        "progress_bar": _optimize("    w = w.copy()\n    costs = []\n    for i in range(num_iterations):",
+                                  "    from tqdm import tqdm\n    w = w.copy()\n    costs = []\n"
+                                  '    for i in tqdm(range(num_iterations), desc="gradient descent"):'),
     },
     "predict": {
         "where": _cell(_PREDICT, "    Y_prediction = np.where(sigmoid(w.T @ X + b) > 0.5, 1.0, 0.0)", _PREDICT_RETURN),
